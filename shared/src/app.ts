@@ -1,0 +1,135 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { authPlugin, type AuthOptions } from './auth.js';
+import { createPool, isDatabaseReady, type Pool } from './db.js';
+import { errorHandler, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
+import { healthRoutes, type ReadinessCheck } from './health.js';
+import { loggerOptions, requestIdFrom, type LoggerSettings } from './logger.js';
+import { metrics, registry, reportPoolSize } from './metrics.js';
+import { RouteTable } from './route-table.js';
+import { validatorCompiler } from './validation.js';
+
+export type ServiceApp = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's own PostgreSQL pool (services created with `database`). */
+    db: Pool;
+  }
+}
+
+export interface ServiceAppOptions {
+  service: string;
+  version: string;
+  /** false: no logging at all (tests that do not look at logs). */
+  logger: Omit<LoggerSettings, 'service'> | false;
+  database?: { url: string; poolMax?: number };
+  auth?: AuthOptions;
+  /** Extra readiness checks besides the database's. */
+  readiness?: Record<string, ReadinessCheck>;
+  bodyLimit?: number;
+  trustProxy?: boolean | string | string[];
+}
+
+const ONE_MIB = 1024 * 1024;
+
+/**
+ * The Fastify instance every service starts from: logging with redaction and request ids, the
+ * JSON error model with 404/405, Prometheus metrics by route template, /health and
+ * /health/ready, and optionally the database pool and access-token verification. The service
+ * then registers its own routes on it.
+ */
+export async function createServiceApp(options: ServiceAppOptions): Promise<ServiceApp> {
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : loggerOptions({ service: options.service, ...options.logger }),
+    genReqId: requestIdFrom,
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: options.bodyLimit ?? ONE_MIB,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    trustProxy: options.trustProxy ?? false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route));
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = routes.allowedMethods(request.url);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send(METHOD_NOT_ALLOWED);
+    }
+    return reply.code(404).send(NOT_FOUND);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Recorded once the response is final, so 404s, 405s and errors carry their real status.
+  app.addHook('onResponse', async (request, reply) => {
+    const endpoint = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequestsTotal.inc({
+      method: request.method,
+      endpoint,
+      status_code: String(reply.statusCode),
+      service: options.service,
+    });
+    metrics.httpRequestDuration.observe(
+      { method: request.method, endpoint, service: options.service },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+
+  const checks: Record<string, ReadinessCheck> = { ...options.readiness };
+  if (options.database) {
+    const pool = createPool(
+      {
+        connectionString: options.database.url,
+        max: options.database.poolMax,
+        applicationName: options.service,
+      },
+      app.log,
+    );
+    const database = new URL(options.database.url).pathname.slice(1);
+    const stopReporting = reportPoolSize(() => ({
+      service: options.service,
+      database,
+      open: pool.totalCount,
+    }));
+    app.decorate('db', pool);
+    app.addHook('onClose', async () => {
+      stopReporting();
+      await pool.end();
+    });
+    checks.database = () => isDatabaseReady(pool);
+  }
+
+  await app.register(healthRoutes, {
+    service: options.service,
+    version: options.version,
+    checks,
+  });
+  if (options.auth) await app.register(authPlugin, options.auth);
+
+  return app;
+}
+
+/** Wraps a plugin so its decorators and hooks are visible to the whole app. */
+export { fp as globalPlugin };

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export interface TestDatabase {
+  /** URL of a new, empty database, as the superuser. */
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** The run's PostgreSQL superuser URL (from the global setup). */
+export function postgresAdminUrl(): string {
+  return inject('postgresAdminUrl');
+}
+
+/** A fresh database on the run's server, for one test file (or one test). */
+export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
+  const adminUrl = postgresAdminUrl();
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { freePort, startEmbeddedPostgres } from '../dev/index.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser URL of the PostgreSQL server the whole test run shares. */
+    postgresAdminUrl: string;
+  }
+}
+
+/**
+ * Vitest global setup: one real PostgreSQL for the whole run. TEST_DATABASE_URL (a superuser
+ * URL) points the run at an existing server instead of the embedded one.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.TEST_DATABASE_URL;
+  if (external) {
+    project.provide('postgresAdminUrl', external);
+    return async () => undefined;
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'cloud-backend-test-pg-'));
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    port: await freePort(),
+    password: randomBytes(12).toString('hex'),
+    persistent: false,
+  });
+  project.provide('postgresAdminUrl', server.adminUrl);
+  return async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,3 @@
+export * from './database.js';
+export * from './tokens.js';
+export * from './processes.js';
