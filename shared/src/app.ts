@@ -78,6 +78,16 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     reply.header('x-request-id', request.id);
   });
 
+  // While shutting down, a response to a request already in flight closes its keep-alive
+  // connection; otherwise the client could keep it open and hold the shutdown until the timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   // Recorded once the response is final, so 404s, 405s and errors carry their real status.
   app.addHook('onResponse', async (request, reply) => {
     const endpoint = request.routeOptions.url ?? 'unmatched';

@@ -59,6 +59,8 @@ export function loadConfig<T extends TObject>(
       schema: { ...schema, additionalProperties: false },
       data,
       dotenv: false,
+      // `data` is the whole environment; env-schema would otherwise merge process.env back in.
+      env: false,
       ajv,
     });
   } catch (err) {

@@ -94,13 +94,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     if (invalidPayload && error.validationContext === 'body') {
       return reply.code(400).send(invalidPayload);
     }
-    return reply
-      .code(400)
-      .send({
-        error: 'Invalid request',
-        code: 'VALIDATION_ERROR',
-        details: validationDetails(error),
-      });
+    return reply.code(400).send({
+      error: 'Invalid request',
+      code: 'VALIDATION_ERROR',
+      details: validationDetails(error),
+    });
   }
   const known = error.code ? BODY_ERRORS[error.code] : undefined;
   if (known) {

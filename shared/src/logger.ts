@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { stdTimeFunctions, type LoggerOptions } from 'pino';
+import { stdTimeFunctions, type DestinationStream, type LoggerOptions } from 'pino';
 
 /** Field names whose values never reach a log line, at any depth we log. */
 export const SENSITIVE_KEYS = [
@@ -43,11 +43,19 @@ export interface LoggerSettings {
   service: string;
   level: string;
   format: 'json' | 'pretty';
+  /** Where JSON lines go instead of stdout (tests read them). */
+  stream?: DestinationStream;
 }
 
 /** pino options shared by every service: JSON lines in production, readable in development. */
-export function loggerOptions({ service, level, format }: LoggerSettings): LoggerOptions {
+export function loggerOptions({
+  service,
+  level,
+  format,
+  stream,
+}: LoggerSettings): LoggerOptions & { stream?: DestinationStream } {
   return {
+    ...(stream ? { stream } : {}),
     level,
     base: { service },
     timestamp: stdTimeFunctions.isoTime,

@@ -7,6 +7,21 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
+/** The names of OPS §7.1, which every service's /metrics declares. */
+export const ORIGINAL_METRIC_NAMES = [
+  'http_requests_total',
+  'http_request_duration_seconds',
+  'auth_attempts_total',
+  'jwt_validation_total',
+  'qr_scans_total',
+  'qr_events_total',
+  'active_users_total',
+  'database_connections_active',
+  'system_errors_total',
+  'attendance_events_active',
+  'gateway_proxy_requests_total',
+] as const;
+
 type PoolSize = () => { service: string; database: string; open: number };
 const poolReporters = new Set<PoolSize>();
 

@@ -1,3 +1,4 @@
 export * from './database.js';
 export * from './tokens.js';
 export * from './processes.js';
+export * from './service-basics.js';

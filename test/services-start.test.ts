@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { freePort } from '@cloud-backend/shared/dev';
+import { spawnTypeScript } from '@cloud-backend/shared/testing';
+
+// Start-up failures must be loud and precise: exit 1 and name the variable at fault.
+const SERVICES = [
+  { name: 'gateway', entry: 'gateway/src/server.ts', database: false, jwt: true },
+  { name: 'auth-service', entry: 'auth-service/src/server.ts', database: true, jwt: true },
+  { name: 'user-service', entry: 'user-service/src/server.ts', database: true, jwt: true },
+  {
+    name: 'social-log-service',
+    entry: 'social-log-service/src/server.ts',
+    database: true,
+    jwt: true,
+  },
+  {
+    name: 'dashboard-api',
+    entry: 'monitoring/dashboard-api/src/server.ts',
+    database: false,
+    jwt: false,
+  },
+];
+
+// Only what the test sets reaches the service: a developer's own variables must not leak in.
+const CLEAN = {
+  DATABASE_URL: undefined,
+  JWT_SECRET: undefined,
+  PORT: undefined,
+  LOG_FORMAT: 'json',
+  NODE_ENV: 'production',
+};
+
+describe.each(SERVICES)('$name start-up', (service) => {
+  it('exits 1 naming every missing or invalid variable', async () => {
+    const run = spawnTypeScript(service.entry, {
+      ...CLEAN,
+      PORT: 'not-a-port',
+      ...(service.database ? { DATABASE_URL: 'mysql://wrong-kind' } : {}),
+    });
+    expect(await run.exited).toBe(1);
+    const output = run.output();
+    expect(output).toContain(`${service.name}: Invalid configuration`);
+    expect(output).toMatch(/PORT: invalid; expected a TCP port/);
+    if (service.jwt) expect(output).toMatch(/JWT_SECRET: missing; expected/);
+    if (service.database) expect(output).toMatch(/DATABASE_URL: invalid; expected/);
+  }, 30_000);
+});
+
+describe.each(SERVICES.filter((service) => service.database))('$name start-up', (service) => {
+  it('exits 1 naming DATABASE_URL when the database cannot be reached', async () => {
+    const closedPort = await freePort();
+    const run = spawnTypeScript(service.entry, {
+      ...CLEAN,
+      PORT: String(await freePort()),
+      JWT_SECRET: 'x'.repeat(32),
+      DATABASE_URL: `postgres://svc:do-not-print@127.0.0.1:${closedPort}/nowhere`,
+      DATABASE_STARTUP_TIMEOUT_MS: '300',
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(
+      `${service.name}: start-up failed: DATABASE_URL: cannot connect to 127.0.0.1:${closedPort}/nowhere`,
+    );
+    expect(run.output()).not.toContain('do-not-print');
+  }, 30_000);
+});
