@@ -26,9 +26,17 @@ export default defineConfig({
     projects: [
       ...Object.entries(WORKSPACES).map(([name, dir]) => ({
         ...shared,
-        test: { ...shared.test, name: `@cloud-backend/${name}`, dir, include: ['test/**/*.test.ts'] },
+        test: {
+          ...shared.test,
+          name: `@cloud-backend/${name}`,
+          dir,
+          include: ['test/**/*.test.ts'],
+        },
       })),
-      { ...shared, test: { ...shared.test, name: 'repository', dir: 'test', include: ['**/*.test.ts'] } },
+      {
+        ...shared,
+        test: { ...shared.test, name: 'repository', dir: 'test', include: ['**/*.test.ts'] },
+      },
     ],
   },
 });
