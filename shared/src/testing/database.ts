@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import './provided-context.js';
 
 export interface TestDatabase {
   /** URL of a new, empty database, as the superuser. */

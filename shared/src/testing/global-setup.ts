@@ -5,12 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { freePort, startEmbeddedPostgres } from '../dev/index.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Superuser URL of the PostgreSQL server the whole test run shares. */
-    postgresAdminUrl: string;
-  }
-}
+import './provided-context.js';
 
 /**
  * Vitest global setup: one real PostgreSQL for the whole run. TEST_DATABASE_URL (a superuser
