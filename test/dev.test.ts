@@ -8,8 +8,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
 import { spawnTypeScript, waitForHttp, type SpawnedProcess } from '@cloud-backend/shared/testing';
-// Types only, erased at run time: the testing entry point uses vitest's inject('postgresAdminUrl'),
-// whose declaration lives in the global setup, which nothing in this program imports otherwise.
 
 const ENTRY = new URL('../scripts/dev.ts', import.meta.url).pathname;
 const SERVICES = {
