@@ -13,11 +13,12 @@ export interface SpawnedProcess {
 export function spawnTypeScript(
   entry: string,
   env: Record<string, string | undefined>,
+  options: { cwd?: string; args?: string[] } = {},
 ): SpawnedProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=@cloud-backend/source', '--import', 'tsx', entry],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--conditions=@cloud-backend/source', '--import', 'tsx', entry, ...(options.args ?? [])],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
