@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import './provided-context.js';
 
@@ -41,4 +42,15 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
       }
     },
   };
+}
+
+/** An app built on a fresh database of its own, dropped when the app closes. */
+export async function onTestDatabase<App extends FastifyInstance>(
+  prefix: string,
+  build: (databaseUrl: string) => Promise<App>,
+): Promise<App> {
+  const db = await createTestDatabase(prefix);
+  const app = await build(db.url);
+  app.addHook('onClose', () => db.drop());
+  return app;
 }
