@@ -1,5 +1,4 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authPlugin, type AuthOptions } from './auth.js';
@@ -140,6 +139,3 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   return app;
 }
-
-/** Wraps a plugin so its decorators and hooks are visible to the whole app. */
-export { fp as globalPlugin };

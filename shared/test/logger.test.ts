@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../src/index.js';
+import { loggerOptions, redactUrl } from '../src/index.js';
 import { logCapture, testApp } from './helpers.js';
 
 describe('logger', () => {
@@ -65,5 +65,15 @@ describe('logger', () => {
       '/a?token=[REDACTED]&b=1&access_token=[REDACTED]#f',
     );
     expect(redactUrl('/plain?page=2')).toBe('/plain?page=2');
+  });
+
+  it('writes JSON lines in production and readable single lines in development', () => {
+    const json = loggerOptions({ service: 's', level: 'info', format: 'json' });
+    expect(json.transport).toBeUndefined();
+    const pretty = loggerOptions({ service: 's', level: 'info', format: 'pretty' });
+    expect(pretty.transport).toMatchObject({
+      target: 'pino-pretty',
+      options: { singleLine: true },
+    });
   });
 });
