@@ -9,3 +9,5 @@ export * from './metrics.js';
 export * from './migrations.js';
 export * from './server.js';
 export * from './version.js';
+export * from './audit/index.js';
+export * from './internal-auth.js';

@@ -99,6 +99,19 @@ export const metrics = {
     help: 'Total number of requests proxied through the gateway',
     labelNames: ['target_service', 'status_code'] as const,
   }),
+  // Added by the port (not in OPS §7.1): what the auth and audit dashboards and alerts need.
+  accountLockoutsTotal: new Counter({
+    registers: [registry],
+    name: 'auth_account_lockouts_total',
+    help: 'Accounts locked after too many failed logins',
+    labelNames: ['service'] as const,
+  }),
+  auditOutboxPending: new Gauge({
+    registers: [registry],
+    name: 'audit_outbox_pending',
+    help: 'Audit events written but not yet delivered to social-log-service',
+    labelNames: ['service'] as const,
+  }),
 };
 
 /** Reports a pool's open connections as database_connections_active until the returned fn runs. */

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
+import { withTransaction, type Pool } from '../db.js';
+import { internalAuthorization } from '../internal-auth.js';
+import { metrics } from '../metrics.js';
+import { AUDIT_BATCH_MAX, AUDIT_INGEST_PATH, type AuditEvent } from './events.js';
+
+/** What a route knows about an event; id, time and service are filled in here. */
+export type AuditEventInput = Omit<AuditEvent, 'id' | 'occurred_at' | 'service'>;
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/**
+ * Writes an event to the service's `audit_outbox` table. Call it with the transaction's client
+ * so the event exists exactly when the change it describes does.
+ */
+export async function enqueueAuditEvent(
+  client: Queryable,
+  service: string,
+  input: AuditEventInput,
+): Promise<AuditEvent> {
+  const event: AuditEvent = {
+    id: randomUUID(),
+    occurred_at: new Date().toISOString(),
+    service,
+    ...input,
+  };
+  await client.query('INSERT INTO audit_outbox (event_id, payload) VALUES ($1, $2)', [
+    event.id,
+    JSON.stringify(event),
+  ]);
+  return event;
+}
+
+export interface OutboxWorkerOptions {
+  pool: Pool;
+  service: string;
+  /** Base URL of social-log-service. */
+  targetUrl: string;
+  token: string;
+  log: FastifyBaseLogger;
+  /** Pause between polls when nothing was due (ms). */
+  intervalMs?: number;
+  /** Per delivery attempt (ms). */
+  timeoutMs?: number;
+  /** Longest pause between retries of a failing event (s). */
+  maxBackoffSeconds?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  payload: AuditEvent;
+}
+
+/**
+ * Delivers the outbox to social-log-service: oldest first, in batches, `FOR UPDATE SKIP LOCKED`
+ * so several replicas share the work without sending a row twice at once. A delivered row is
+ * deleted; a failed batch is retried with exponential backoff. The receiver ignores event ids
+ * it already has, so a crash between its reply and our DELETE only causes a harmless resend.
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly url: string;
+
+  constructor(private readonly options: OutboxWorkerOptions) {
+    this.url = new URL(AUDIT_INGEST_PATH, options.targetUrl).toString();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One delivery cycle; returns how many events were delivered. */
+  async deliverOnce(): Promise<number> {
+    const { pool, log } = this.options;
+    const delivered = await withTransaction(pool, async (client) => {
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, payload FROM audit_outbox
+          WHERE next_attempt_at <= now()
+          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [AUDIT_BATCH_MAX],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => row.id);
+      const failure = await this.post(rows.map((row) => row.payload));
+      if (failure === undefined) {
+        await client.query('DELETE FROM audit_outbox WHERE id = ANY($1::bigint[])', [ids]);
+        return rows.length;
+      }
+      log.warn({ events: rows.length, reason: failure }, 'audit delivery failed; will retry');
+      await client.query(
+        `UPDATE audit_outbox
+            SET attempts = attempts + 1, last_error = $2,
+                next_attempt_at = now() + make_interval(secs => least($3, power(2, attempts)))
+          WHERE id = ANY($1::bigint[])`,
+        [ids, failure.slice(0, 500), this.options.maxBackoffSeconds ?? 60],
+      );
+      return 0;
+    });
+    await this.reportPending();
+    return delivered;
+  }
+
+  private async reportPending(): Promise<void> {
+    const { rows } = await this.options.pool.query<{ count: string }>(
+      'SELECT count(*) AS count FROM audit_outbox',
+    );
+    metrics.auditOutboxPending.set({ service: this.options.service }, Number(rows[0]?.count ?? 0));
+  }
+
+  /** undefined on success, otherwise why it failed. */
+  private async post(events: AuditEvent[]): Promise<string | undefined> {
+    try {
+      const response = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: internalAuthorization(this.options.token),
+        },
+        body: JSON.stringify({ events }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+      });
+      await response.arrayBuffer();
+      return response.ok ? undefined : `HTTP ${String(response.status)}`;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.cycle();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async cycle(): Promise<void> {
+    let delivered = 0;
+    try {
+      delivered = await this.deliverOnce();
+    } catch (err) {
+      // The database is unreachable or the table is missing: keep trying, quietly.
+      this.options.log.warn({ err }, 'audit outbox cycle failed');
+    }
+    // A full batch means more may be waiting: go again at once.
+    this.schedule(delivered === AUDIT_BATCH_MAX ? 0 : (this.options.intervalMs ?? 1000));
+  }
+}
