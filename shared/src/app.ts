@@ -7,6 +7,7 @@ import { errorHandler, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { loggerOptions, requestIdFrom, type LoggerSettings } from './logger.js';
 import { metrics, registry, reportPoolSize } from './metrics.js';
+import { registerOpenApi, type DocsOptions } from './openapi.js';
 import { RouteTable } from './route-table.js';
 import { validatorCompiler } from './validation.js';
 
@@ -34,6 +35,8 @@ export interface ServiceAppOptions {
   auth?: AuthOptions;
   /** Extra readiness checks besides the database's. */
   readiness?: Record<string, ReadinessCheck>;
+  /** OpenAPI document from the route schemas (and the /docs page when asked). */
+  docs?: DocsOptions;
   bodyLimit?: number;
   trustProxy?: boolean | string | string[];
 }
@@ -62,6 +65,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
+
+  if (options.docs) await registerOpenApi(app, options.service, options.version, options.docs);
 
   const routes = new RouteTable();
   app.addHook('onRoute', (route) => routes.add(route));

@@ -42,6 +42,13 @@ export interface AuthOptions {
   /** Each service keeps the original's bodies; these are the defaults for new ones. */
   unauthorized?: ErrorBody;
   forbidden?: ErrorBody;
+  /** A missing or malformed Authorization header, when it differs from `unauthorized`. */
+  missing?: { status: number; body: ErrorBody };
+  /**
+   * After the signature and claims check: false when the token's session has been revoked
+   * (auth-service looks at its sessions table; the gateway at its revocation list).
+   */
+  isSessionActive?: (claims: AccessTokenClaims) => Promise<boolean> | boolean;
   /** Called with the outcome of every verification (jwt_validation_total at the gateway). */
   onVerify?: (success: boolean) => void;
 }
@@ -51,6 +58,9 @@ const DEFAULT_UNAUTHORIZED: ErrorBody = {
   code: 'UNAUTHORIZED',
 };
 const DEFAULT_FORBIDDEN: ErrorBody = { error: 'Admin role required', code: 'ADMIN_REQUIRED' };
+
+const NO_HEADER = 'FST_JWT_NO_AUTHORIZATION_IN_HEADER';
+const MALFORMED_HEADER = 'FST_JWT_BAD_REQUEST';
 
 function isAccessToken(claims: unknown): claims is AccessTokenClaims {
   const c = claims as Partial<AccessTokenClaims> | null;
@@ -78,11 +88,22 @@ export const authPlugin = fp<AuthOptions>(
     const forbidden = options.forbidden ?? DEFAULT_FORBIDDEN;
 
     app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
-      let valid = false;
+      let claims: unknown;
       try {
-        valid = isAccessToken(await request.jwtVerify());
-      } catch {
-        valid = false;
+        claims = await request.jwtVerify();
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (options.missing && (code === NO_HEADER || code === MALFORMED_HEADER)) {
+          options.onVerify?.(false);
+          await reply.code(options.missing.status).send(options.missing.body);
+          return;
+        }
+      }
+      let valid = isAccessToken(claims);
+      // A failing session lookup (database down) propagates: a 503, not a 401 that would log
+      // the user out.
+      if (valid && options.isSessionActive) {
+        valid = await options.isSessionActive(claims as AccessTokenClaims);
       }
       options.onVerify?.(valid);
       if (!valid) {

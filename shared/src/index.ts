@@ -11,3 +11,4 @@ export * from './server.js';
 export * from './version.js';
 export * from './audit/index.js';
 export * from './internal-auth.js';
+export * from './openapi.js';

@@ -25,6 +25,8 @@ export interface RunServiceOptions<T extends TObject> {
   buildApp: (config: Static<T>) => Promise<FastifyInstance>;
   /** The service's migrations/ folder, applied before it starts listening. */
   migrationsDir?: URL;
+  /** Runs once the schema is current, before listening (e.g. creating the first admin). */
+  prepare?: (app: FastifyInstance, config: Static<T>) => Promise<void>;
 }
 
 function fail(service: string, app: FastifyInstance | undefined, err: unknown): never {
@@ -58,6 +60,7 @@ export async function runService<T extends TObject>(options: RunServiceOptions<T
         log: app.log,
       });
     }
+    await options.prepare?.(app, config);
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err) {
     fail(options.service, app, err);
