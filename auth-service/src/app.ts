@@ -1,25 +1,96 @@
 import {
   createServiceApp,
   loggerSettings,
+  OutboxWorker,
   packageVersion,
   type ServiceApp,
 } from '@cloud-backend/shared';
 import type { Config } from './config.js';
+import type { AuthDeps } from './domain/deps.js';
+import { SERVICE } from './domain/auth-events.js';
+import { PasswordHasher } from './domain/passwords.js';
+import { ERRORS } from './messages.js';
+import { isSessionActive } from './repositories/sessions.js';
+import { authLogRoutes } from './routes/admin/auth-logs.js';
+import { adminUserRoutes } from './routes/admin/users.js';
+import { revocationRoutes } from './routes/internal/revocations.js';
+import { loginRoutes } from './routes/login.js';
+import { meRoutes } from './routes/me.js';
+import { registerRoutes } from './routes/register.js';
+import { sessionRoutes } from './routes/sessions.js';
 
-export const SERVICE = 'auth-service';
+export { SERVICE };
 
 export interface BuildOptions {
   /** false in tests that do not read the logs. */
   logger?: boolean;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the routes share: the pool, the password hasher, token signing, settings. */
+    accounts: AuthDeps;
+  }
+}
+
 /** Builds the auth-service app without listening (server.ts listens; tests use inject()). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
-  return createServiceApp({
+  const app = await createServiceApp({
     service: SERVICE,
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
     database: { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX },
-    auth: { secret: config.JWT_SECRET },
+    trustProxy: config.TRUST_PROXY,
+    docs: {
+      description:
+        'Accounts, credentials, sessions and access tokens, and the login audit log. ' +
+        'Italian messages and codes are those of the original service.',
+      ui: config.NODE_ENV === 'development',
+    },
+    auth: {
+      secret: config.JWT_SECRET,
+      missing: { status: 400, body: ERRORS.missingToken },
+      unauthorized: ERRORS.invalidToken,
+      forbidden: ERRORS.adminRequired,
+      // A token of a revoked session (logout, password or role change, deletion) is refused
+      // here at once, and at the gateway within its revocation poll period.
+      isSessionActive: (claims) =>
+        claims.sid === undefined ? false : isSessionActive(app.db, claims.sid),
+    },
   });
+
+  const deps: AuthDeps = {
+    pool: app.db,
+    hasher: new PasswordHasher(config.BCRYPT_COST),
+    sign: (claims) => app.jwt.sign(claims),
+    settings: {
+      accessTtl: config.ACCESS_TOKEN_TTL,
+      refreshTtl: config.REFRESH_TOKEN_TTL,
+      passwordMinLength: config.PASSWORD_MIN_LENGTH,
+      lockoutThreshold: config.LOCKOUT_THRESHOLD,
+      lockoutMinutes: config.LOCKOUT_MINUTES,
+    },
+  };
+  app.decorate('accounts', deps);
+
+  await app.register(registerRoutes, deps);
+  await app.register(loginRoutes, deps);
+  await app.register(sessionRoutes, deps);
+  await app.register(meRoutes, deps);
+  await app.register(adminUserRoutes, deps);
+  await app.register(authLogRoutes, deps);
+  await app.register(revocationRoutes, { ...deps, internalToken: config.INTERNAL_API_TOKEN });
+
+  if (config.SOCIAL_LOG_SERVICE_URL && config.INTERNAL_API_TOKEN) {
+    const worker = new OutboxWorker({
+      pool: app.db,
+      service: SERVICE,
+      targetUrl: config.SOCIAL_LOG_SERVICE_URL,
+      token: config.INTERNAL_API_TOKEN,
+      log: app.log.child({ component: 'audit-outbox' }),
+    });
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', () => worker.stop());
+  }
+  return app;
 }

@@ -1,6 +1,68 @@
 import { Type, type Static } from 'typebox';
-import { commonEnv, databaseEnv, jwtEnv } from '@cloud-backend/shared';
+import { commonEnv, databaseEnv, internalTokenEnv, jwtEnv } from '@cloud-backend/shared';
 
-export const configSchema = Type.Object({ ...commonEnv(3001), ...databaseEnv, ...jwtEnv });
+const DAY = 86_400;
+
+export const configSchema = Type.Object({
+  ...commonEnv(3001),
+  ...databaseEnv,
+  ...jwtEnv,
+  ...internalTokenEnv,
+  ACCESS_TOKEN_TTL: Type.Integer({
+    minimum: 60,
+    maximum: 7 * DAY,
+    default: DAY,
+    description: 'access token lifetime in seconds (60 to 604800; default 86400)',
+  }),
+  REFRESH_TOKEN_TTL: Type.Integer({
+    minimum: 300,
+    maximum: 365 * DAY,
+    default: 30 * DAY,
+    description: 'how long an unused session can be refreshed, in seconds (default 30 days)',
+  }),
+  BCRYPT_COST: Type.Integer({
+    minimum: 4,
+    maximum: 15,
+    default: 12,
+    description: 'bcrypt cost factor, 4 to 15 (default 12)',
+  }),
+  PASSWORD_MIN_LENGTH: Type.Integer({
+    minimum: 1,
+    maximum: 72,
+    default: 8,
+    description: 'shortest password accepted at registration, in characters (default 8)',
+  }),
+  LOCKOUT_THRESHOLD: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: 'failed logins for one account that lock it (default 5)',
+  }),
+  LOCKOUT_MINUTES: Type.Integer({
+    minimum: 1,
+    default: 15,
+    description: 'window for counting failures, and how long a lock lasts, in minutes',
+  }),
+  TRUST_PROXY: Type.String({
+    default: 'loopback,uniquelocal',
+    description:
+      'addresses or CIDRs (comma list) whose X-Forwarded-For is believed: the gateway. ' +
+      'Default: loopback and private networks, where the gateway runs',
+  }),
+  ADMIN_EMAIL: Type.Optional(
+    Type.String({
+      format: 'email',
+      description: 'first admin, created at start-up if none exists',
+    }),
+  ),
+  ADMIN_PASSWORD: Type.Optional(
+    Type.String({ minLength: 8, description: "the first admin's password (8 to 72 bytes)" }),
+  ),
+  SOCIAL_LOG_SERVICE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'where audit events are delivered (with INTERNAL_API_TOKEN)',
+    }),
+  ),
+});
 
 export type Config = Static<typeof configSchema>;

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authPlugin, type AuthOptions } from './auth.js';
 import { createPool, isDatabaseReady, type Pool } from './db.js';
 import { errorHandler, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
+import { useStorableJsonParser } from './json-body.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { loggerOptions, requestIdFrom, type LoggerSettings } from './logger.js';
 import { metrics, registry, reportPoolSize } from './metrics.js';
@@ -64,6 +65,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  useStorableJsonParser(app);
   app.setErrorHandler(errorHandler);
 
   if (options.docs) await registerOpenApi(app, options.service, options.version, options.docs);

@@ -56,6 +56,13 @@ const BODY_ERRORS: Record<string, { status: number; body: ErrorBody }> = {
     status: 400,
     body: { error: 'Request body is not valid JSON', code: 'INVALID_JSON' },
   },
+  CB_ERR_UNSTORABLE_TEXT: {
+    status: 400,
+    body: {
+      error: 'Text may not contain NUL characters or unpaired surrogates',
+      code: 'INVALID_TEXT',
+    },
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     body: { error: 'Content-Length does not match the body', code: 'BAD_REQUEST' },

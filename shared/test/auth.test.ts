@@ -47,8 +47,8 @@ describe('access-token verification', () => {
     ['an expired token', () => signTestToken({}, { expiresInSeconds: -10 })],
     ['a token without exp', () => signTestToken({ exp: undefined })],
     ['a token without typ', () => signTestToken({ typ: undefined })],
-    ['a QR token', () => signTestToken({ typ: 'attendance_qr' as 'access' })],
-    ['a refresh token', () => signTestToken({ typ: 'refresh' as 'access' })],
+    ['a QR token', () => signTestToken({ typ: 'attendance_qr' })],
+    ['a refresh token', () => signTestToken({ typ: 'refresh' })],
     ['a token signed with another key', () => signTestToken({}, { secret: 'x'.repeat(40) })],
     [
       'a token with a non-numeric user_id',

@@ -1,0 +1,88 @@
+import { HttpError, type ErrorBody } from '@cloud-backend/shared';
+
+/**
+ * Every error body auth-service answers with. The original's messages are Italian and clients
+ * may match on them, so they are kept verbatim (AUTH §4); errors the port adds are English.
+ */
+export const ERRORS = {
+  invalidPayload: { error: 'Payload non valido', code: 'INVALID_PAYLOAD' },
+  invalidEmail: { error: 'Formato email non valido', code: 'INVALID_EMAIL' },
+  passwordTooShort: (min: number): ErrorBody => ({
+    error: `Password deve essere di almeno ${String(min)} caratteri`,
+    code: 'PASSWORD_TOO_SHORT',
+  }),
+  passwordTooLong: {
+    error: 'Password must be at most 72 bytes (UTF-8)',
+    code: 'PASSWORD_TOO_LONG',
+  },
+  missingNames: { error: 'Nome e cognome sono obbligatori', code: 'MISSING_NAMES' },
+  missingRegisterIdentifier: {
+    error: 'Email o username richiesti per la registrazione',
+    code: 'MISSING_IDENTIFIER',
+  },
+  fieldTooLong: (field: string, max: number): ErrorBody => ({
+    error: `${field} must be at most ${String(max)} characters`,
+    code: 'FIELD_TOO_LONG',
+  }),
+  invalidUsername: {
+    error: 'username may not contain "@", spaces or control characters',
+    code: 'INVALID_USERNAME',
+  },
+  userExists: { error: 'Utente già registrato', code: 'USER_EXISTS' },
+  missingLoginIdentifier: { error: 'Email o username richiesti', code: 'MISSING_IDENTIFIER' },
+  invalidCredentials: { error: 'Credenziali errate', code: 'INVALID_CREDENTIALS' },
+  accountLocked: {
+    error: 'Account temporarily locked after too many failed logins',
+    code: 'ACCOUNT_LOCKED',
+  },
+  passwordNotSet: { error: "Password non impostata per l'utente", code: 'PASSWORD_NOT_SET' },
+  invalidRefreshToken: {
+    error: 'Refresh token is invalid, expired or revoked',
+    code: 'INVALID_REFRESH_TOKEN',
+  },
+  refreshTokenReused: {
+    error: 'Refresh token was already used; the session has been revoked',
+    code: 'REFRESH_TOKEN_REUSED',
+  },
+  wrongCurrentPassword: {
+    error: 'Current password is incorrect',
+    code: 'INVALID_CURRENT_PASSWORD',
+  },
+  missingToken: { error: 'Missing or malformed JWT', code: 'JWT_MISSING' },
+  invalidToken: { error: 'Invalid or expired JWT', code: 'JWT_INVALID' },
+  adminRequired: {
+    error: 'Accesso negato. Privilegi amministratore richiesti.',
+    code: 'ADMIN_REQUIRED',
+  },
+  invalidRole: {
+    error: "Ruolo non valido. Deve essere 'user' o 'admin'",
+    code: 'INVALID_ROLE',
+  },
+  invalidUserId: {
+    error: 'Invalid user id: a positive integer is required',
+    code: 'INVALID_USER_ID',
+  },
+  userNotFound: { error: 'Utente non trovato', code: 'USER_NOT_FOUND' },
+  selfDelete: { error: 'Non puoi eliminare il tuo stesso account', code: 'SELF_DELETE_FORBIDDEN' },
+  lastAdmin: {
+    error: 'The last admin cannot be demoted or deleted',
+    code: 'LAST_ADMIN',
+  },
+} as const satisfies Record<string, ErrorBody | ((...args: never[]) => ErrorBody)>;
+
+export const MESSAGES = {
+  registered: { message: 'Registrazione avvenuta con successo', code: 'REGISTER_SUCCESS' },
+  profile: 'Accesso autorizzato',
+  roleUpdated: 'Ruolo aggiornato con successo',
+  userDeleted: 'Utente eliminato con successo',
+  loggedOut: { message: 'Logged out', code: 'LOGOUT_SUCCESS' },
+  passwordChanged: {
+    message: 'Password changed; other sessions were signed out',
+    code: 'PASSWORD_CHANGED',
+  },
+} as const;
+
+/** Throws the error body as an HttpError, which the shared error handler answers with. */
+export function fail(status: number, body: ErrorBody): never {
+  throw new HttpError(status, body.code, body.error);
+}

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AuthDeps } from '../domain/deps.js';
+import { login } from '../domain/login.js';
+import { requestContext } from '../domain/request-context.js';
+import { ERRORS } from '../messages.js';
+import { responses, SessionReplySchema, text } from '../schemas/common.js';
+
+const LoginBody = Type.Object({
+  email: Type.Optional(text(1000, 'the identifier, preferred when not empty')),
+  username: Type.Optional(text(1000, 'the identifier when email is empty')),
+  password: Type.Optional(text(1000)),
+});
+
+export const loginRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
+  app.post(
+    '/login',
+    {
+      config: { invalidPayload: ERRORS.invalidPayload },
+      schema: {
+        tags: ['sessions'],
+        summary: 'Check credentials; open a session with an access and a refresh token',
+        description:
+          'After LOCKOUT_THRESHOLD wrong passwords for one account within LOCKOUT_MINUTES, ' +
+          'that account is refused with 429 ACCOUNT_LOCKED and Retry-After, from any address.',
+        body: LoginBody,
+        response: responses({ 200: SessionReplySchema }, [400, 401, 413, 429, 500, 503]),
+      },
+    },
+    async (request) => login(deps, requestContext(request), request.body),
+  );
+};
