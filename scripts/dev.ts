@@ -25,6 +25,7 @@ import {
   partialExternalDatabases,
   readSettings,
   REPO_ROOT,
+  devAdmin,
   serviceEnvironments,
   SERVICES,
   SettingsError,
@@ -117,7 +118,7 @@ function describeDatabases(settings: DevSettings): string {
   return `external: ${[auth, users, socialLogs].map(hostAndDatabase).join(', ')}`;
 }
 
-function printUrls(settings: DevSettings): void {
+function printUrls(settings: DevSettings, admin: { email: string; password: string }): void {
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   say(`all services healthy after ${seconds} s`);
   const row = (label: string, value: string) => `  ${label.padEnd(20)}${value}`;
@@ -127,6 +128,8 @@ function printUrls(settings: DevSettings): void {
     row('API (gateway)', `http://127.0.0.1:${settings.ports.gateway}`),
     ...SERVICES.map((s) => row(s.name, `http://127.0.0.1:${settings.ports[s.name]}/health`)),
     row('PostgreSQL', describeDatabases(settings)),
+    // Created on the first start only; a password changed later is not shown here.
+    row('first admin', `${admin.email} / ${admin.password}`),
     '',
     'Press Ctrl-C to stop',
     '',
@@ -160,7 +163,12 @@ async function main(): Promise<void> {
   }
   if (isStopping()) return;
 
-  const environments = serviceEnvironments(process.env, settings, databases, jwtSecret);
+  const admin = devAdmin(process.env, secrets.adminPassword);
+  const environments = serviceEnvironments(process.env, settings, databases, {
+    jwtSecret,
+    internalToken: secrets.internalToken,
+    admin,
+  });
   for (const service of SERVICES) {
     const managed = launch({
       name: service.name,
@@ -181,7 +189,7 @@ async function main(): Promise<void> {
     await shutdown(1);
     return;
   }
-  printUrls(settings);
+  printUrls(settings, admin);
 }
 
 main().catch((err: unknown) => {

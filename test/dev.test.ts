@@ -197,6 +197,17 @@ describe('make dev (scripts/dev.ts)', () => {
       expect(output).toContain(`127.0.0.1:${postgresPort}`);
       expect(output).not.toMatch(/postgres:\/\/[^\s]*:[^\s]*@/);
 
+      // The first admin exists with the generated password that make dev printed.
+      const { adminPassword } = JSON.parse(await readSecrets()) as { adminPassword: string };
+      expect(output).toContain(`admin@example.com / ${adminPassword}`);
+      const login = await fetch(`http://127.0.0.1:${ports['auth-service']}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@example.com', password: adminPassword }),
+      });
+      expect(login.status).toBe(200);
+      expect(((await login.json()) as { user: { role: string } }).user.role).toBe('admin');
+
       const tree = await descendants(dev.child.pid ?? -1);
       recorded.push(...tree);
       expect(tree.some((p) => /bin\/postgres -D/.test(p.command))).toBe(true);

@@ -15,6 +15,10 @@ export type Role = (typeof ROLES)[number];
 /** The contents of dev-secrets.json. */
 export interface DevSecrets {
   jwtSecret: string;
+  /** INTERNAL_API_TOKEN: what the services present to each other on /internal routes. */
+  internalToken: string;
+  /** The first admin's password (ADMIN_PASSWORD), unless the developer sets one. */
+  adminPassword: string;
   postgresPassword: string;
   roles: Record<Role, string>;
 }
@@ -30,6 +34,8 @@ const text = (value: unknown): string | undefined =>
 /** What a secrets file holds, any part of which may be missing. */
 interface StoredSecrets {
   jwtSecret?: string;
+  internalToken?: string;
+  adminPassword?: string;
   postgresPassword?: string;
   roles: Partial<Record<Role, string>>;
 }
@@ -47,10 +53,14 @@ function parse(raw: string): StoredSecrets {
     }
   }
   const jwtSecret = text(record.jwtSecret);
+  const internalToken = text(record.internalToken);
+  const adminPassword = text(record.adminPassword);
   const postgresPassword = text(record.postgresPassword);
   return {
     roles,
     ...(jwtSecret ? { jwtSecret } : {}),
+    ...(internalToken ? { internalToken } : {}),
+    ...(adminPassword ? { adminPassword } : {}),
     ...(postgresPassword ? { postgresPassword } : {}),
   };
 }
@@ -81,6 +91,8 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<DevSecrets> 
 
   const secrets: DevSecrets = {
     jwtSecret: existing.jwtSecret ?? generate(32),
+    internalToken: existing.internalToken ?? generate(32),
+    adminPassword: existing.adminPassword ?? generate(12),
     postgresPassword: existing.postgresPassword ?? generate(24),
     roles: Object.fromEntries(ROLES.map((r) => [r, existing.roles[r] ?? generate(24)])) as Record<
       Role,
@@ -89,6 +101,8 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<DevSecrets> 
   };
   const complete =
     existing.jwtSecret !== undefined &&
+    existing.internalToken !== undefined &&
+    existing.adminPassword !== undefined &&
     existing.postgresPassword !== undefined &&
     ROLES.every((r) => existing.roles[r] !== undefined);
   if (!complete) {

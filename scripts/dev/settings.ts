@@ -135,6 +135,9 @@ const ORCHESTRATOR_VARIABLES = [
   'USER_READONLY_DATABASE_URL',
   'DATABASE_URL',
   'JWT_SECRET',
+  'INTERNAL_API_TOKEN',
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
   'PORT',
   'AUTH_SERVICE_URL',
   'USER_SERVICE_URL',
@@ -143,13 +146,29 @@ const ORCHESTRATOR_VARIABLES = [
   ...SERVICES.map((s) => s.portVariable),
 ];
 
+/** The secrets the services are started with. */
+export interface ServiceSecrets {
+  jwtSecret: string;
+  internalToken: string;
+  admin: { email: string; password: string };
+}
+
+/** The first admin: ADMIN_EMAIL/ADMIN_PASSWORD when the developer sets them, else generated. */
+export function devAdmin(env: NodeJS.ProcessEnv, generatedPassword: string) {
+  return {
+    email: nonEmpty(env.ADMIN_EMAIL) ? env.ADMIN_EMAIL : 'admin@example.com',
+    password: nonEmpty(env.ADMIN_PASSWORD) ? env.ADMIN_PASSWORD : generatedPassword,
+  };
+}
+
 /** Every child's environment: the developer's variables plus exactly what that service needs. */
 export function serviceEnvironments(
   env: NodeJS.ProcessEnv,
   settings: DevSettings,
   databases: DatabaseUrls,
-  jwtSecret: string,
+  secrets: ServiceSecrets,
 ): Record<ServiceName, NodeJS.ProcessEnv> {
+  const { jwtSecret, internalToken } = secrets;
   const base: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(env).filter(([name]) => !ORCHESTRATOR_VARIABLES.includes(name)),
   );
@@ -168,6 +187,7 @@ export function serviceEnvironments(
   return {
     gateway: withPort('gateway', {
       JWT_SECRET: jwtSecret,
+      INTERNAL_API_TOKEN: internalToken,
       AUTH_SERVICE_URL: url('auth-service'),
       USER_SERVICE_URL: url('user-service'),
       SOCIAL_LOG_SERVICE_URL: url('social-log-service'),
@@ -176,15 +196,22 @@ export function serviceEnvironments(
     'auth-service': withPort('auth-service', {
       DATABASE_URL: databases.auth,
       JWT_SECRET: jwtSecret,
+      INTERNAL_API_TOKEN: internalToken,
+      SOCIAL_LOG_SERVICE_URL: url('social-log-service'),
+      ADMIN_EMAIL: secrets.admin.email,
+      ADMIN_PASSWORD: secrets.admin.password,
     }),
     'user-service': withPort('user-service', {
       DATABASE_URL: databases.users,
       JWT_SECRET: jwtSecret,
       AUTH_DATABASE_URL: databases.authReadonly,
+      INTERNAL_API_TOKEN: internalToken,
+      SOCIAL_LOG_SERVICE_URL: url('social-log-service'),
     }),
     'social-log-service': withPort('social-log-service', {
       DATABASE_URL: databases.socialLogs,
       JWT_SECRET: jwtSecret,
+      INTERNAL_API_TOKEN: internalToken,
     }),
     'dashboard-api': withPort('dashboard-api', {
       AUTH_DATABASE_URL: databases.authReadonly,
