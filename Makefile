@@ -6,7 +6,7 @@ NODE_SOURCE := node --conditions=@cloud-backend/source --import tsx
 PACKAGES := package.json package-lock.json $(wildcard */package.json) monitoring/dashboard-api/package.json
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install dev test lint typecheck format build clean
+.PHONY: help install dev test lint typecheck format build bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ format: $(STAMP) ## rewrite files with Prettier
 
 build: $(STAMP) ## compile every workspace to dist/
 	npm run build
+
+bench: $(STAMP) ## benchmarks that print their figures next to a reference measured in the same run
+	npm run bench:login
 
 clean: ## remove build output and node_modules (.data/ survives unless WIPE_DATA=1)
 	rm -rf node_modules */node_modules monitoring/dashboard-api/node_modules */dist monitoring/dashboard-api/dist
