@@ -133,6 +133,24 @@ describe('GET /admin/auth-logs', () => {
     }
   });
 
+  it('keeps the username of a deleted account (the original joined the current one only)', async () => {
+    const gone = newUser({ username: 'soon-gone' });
+    const created = await register(app, gone);
+    await login(app, gone.email, gone.password);
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/admin/users/${String(created.id)}`,
+      headers: bearer(admin),
+    });
+    expect(deleted.statusCode).toBe(200);
+    const page = (await logs(`?user_id=${String(created.id)}`)).json<LogPage>();
+    expect(page.logs.map((l) => [l.action, l.username])).toEqual([
+      ['user_deleted', 'soon-gone'],
+      ['login_success', 'soon-gone'],
+      ['register', 'soon-gone'],
+    ]);
+  });
+
   it('400 for malformed filters', async () => {
     for (const query of [
       '?user_id=abc',

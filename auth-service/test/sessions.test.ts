@@ -209,6 +209,21 @@ describe('GET /me and GET /protected/profile', () => {
     }
     expect(TEST_JWT_SECRET.length).toBeGreaterThanOrEqual(32);
   });
+
+  it('a token of a real session but without an email claim is a 401 (the original: 500)', async () => {
+    const session = await signedIn(app);
+    const claims = JSON.parse(
+      Buffer.from(session.token.split('.')[1] ?? '', 'base64url').toString(),
+    ) as Record<string, unknown>;
+    delete claims.email;
+    const response = await app.inject({
+      method: 'GET',
+      url: '/protected/profile',
+      headers: bearer(signTestToken({ ...claims, email: undefined })),
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json<{ code: string }>().code).toBe('JWT_INVALID');
+  });
 });
 
 describe('PUT /me/password', () => {

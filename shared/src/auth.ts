@@ -69,6 +69,9 @@ function isAccessToken(claims: unknown): claims is AccessTokenClaims {
     typeof c === 'object' &&
     c.typ === 'access' &&
     typeof c.exp === 'number' &&
+    // Every consumer reads these; a token without them is not one auth-service issued.
+    typeof c.email === 'string' &&
+    typeof c.role === 'string' &&
     typeof c.user_id === 'number' &&
     Number.isSafeInteger(c.user_id)
   );
