@@ -38,6 +38,9 @@ async function receiver() {
     async (request, reply) => {
       if (failing) return reply.code(503).send({ error: 'down', code: 'DOWN' });
       const { events } = request.body as { events: AuditEvent[] };
+      if (events.some((e) => e.details.poison === true)) {
+        return reply.code(400).send({ error: 'bad event', code: 'INVALID_AUDIT_EVENT' });
+      }
       const fresh = events.filter((e) => !received.some((r) => r.id === e.id));
       received.push(...fresh);
       return { accepted: fresh.length, duplicates: events.length - fresh.length };
@@ -160,6 +163,25 @@ describe('audit outbox', () => {
     );
     expect(rows[0]?.attempts).toBe(2);
     expect(target.received).toEqual([]);
+  });
+
+  it('a batch the receiver refuses is sent one by one, so one bad event holds back only itself', async () => {
+    await enqueueAuditEvent(pool, 'svc', input(1));
+    await enqueueAuditEvent(pool, 'svc', { ...input(2), details: { poison: true } });
+    await enqueueAuditEvent(pool, 'svc', input(3));
+    const worker = new OutboxWorker({
+      pool,
+      service: 'svc',
+      targetUrl: target.url,
+      token: TOKEN,
+      log,
+    });
+    expect(await worker.deliverOnce()).toBe(2);
+    expect(target.received.map((e) => e.user_id)).toEqual([1, 3]);
+    const { rows } = await pool.query<{ payload: AuditEvent; last_error: string }>(
+      'SELECT payload, last_error FROM audit_outbox',
+    );
+    expect(rows.map((r) => [r.payload.user_id, r.last_error])).toEqual([[2, 'HTTP 400']]);
   });
 
   it('two workers (two replicas) never send the same event twice at once', async () => {

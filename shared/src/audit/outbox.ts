@@ -48,6 +48,11 @@ export interface OutboxWorkerOptions {
   maxBackoffSeconds?: number;
 }
 
+type PostOutcome = { ok: true } | { ok: false; reason: string; rejected: boolean };
+
+// Statuses that judge the content, not the moment: retrying the same batch cannot help.
+const REJECTED = new Set([400, 413, 422]);
+
 interface OutboxRow {
   id: string;
   payload: AuditEvent;
@@ -82,7 +87,7 @@ export class OutboxWorker {
 
   /** One delivery cycle; returns how many events were delivered. */
   async deliverOnce(): Promise<number> {
-    const { pool, log } = this.options;
+    const { pool } = this.options;
     const delivered = await withTransaction(pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(
         `SELECT id, payload FROM audit_outbox
@@ -91,24 +96,48 @@ export class OutboxWorker {
         [AUDIT_BATCH_MAX],
       );
       if (rows.length === 0) return 0;
-      const ids = rows.map((row) => row.id);
-      const failure = await this.post(rows.map((row) => row.payload));
-      if (failure === undefined) {
-        await client.query('DELETE FROM audit_outbox WHERE id = ANY($1::bigint[])', [ids]);
+      const outcome = await this.post(rows.map((row) => row.payload));
+      if (outcome.ok) {
+        await this.remove(client, rows);
         return rows.length;
       }
-      log.warn({ events: rows.length, reason: failure }, 'audit delivery failed; will retry');
-      await client.query(
-        `UPDATE audit_outbox
-            SET attempts = attempts + 1, last_error = $2,
-                next_attempt_at = now() + make_interval(secs => least($3, power(2, attempts)))
-          WHERE id = ANY($1::bigint[])`,
-        [ids, failure.slice(0, 500), this.options.maxBackoffSeconds ?? 60],
-      );
-      return 0;
+      if (!outcome.rejected || rows.length === 1) {
+        await this.postpone(client, rows, outcome.reason);
+        return 0;
+      }
+      // The receiver refused the batch itself: one event may be malformed. Sent one by one,
+      // the others go through and only the bad one waits (and shows in last_error).
+      let count = 0;
+      for (const row of rows) {
+        const single = await this.post([row.payload]);
+        if (single.ok) {
+          await this.remove(client, [row]);
+          count++;
+        } else {
+          await this.postpone(client, [row], single.reason);
+        }
+      }
+      return count;
     });
     await this.reportPending();
     return delivered;
+  }
+
+  private async remove(client: Queryable, rows: OutboxRow[]): Promise<void> {
+    await client.query('DELETE FROM audit_outbox WHERE id = ANY($1::bigint[])', [
+      rows.map((row) => row.id),
+    ]);
+  }
+
+  private async postpone(client: Queryable, rows: OutboxRow[], reason: string): Promise<void> {
+    this.options.log.warn({ events: rows.length, reason }, 'audit delivery failed; will retry');
+    await client.query(
+      `UPDATE audit_outbox
+          SET attempts = attempts + 1, last_error = $2,
+              next_attempt_at = now() + make_interval(secs => least($3, power(2, attempts)))
+        WHERE id = ANY($1::bigint[])`,
+      [rows.map((row) => row.id), reason.slice(0, 500), this.options.maxBackoffSeconds ?? 60],
+    );
   }
 
   private async reportPending(): Promise<void> {
@@ -118,8 +147,7 @@ export class OutboxWorker {
     metrics.auditOutboxPending.set({ service: this.options.service }, Number(rows[0]?.count ?? 0));
   }
 
-  /** undefined on success, otherwise why it failed. */
-  private async post(events: AuditEvent[]): Promise<string | undefined> {
+  private async post(events: AuditEvent[]): Promise<PostOutcome> {
     try {
       const response = await fetch(this.url, {
         method: 'POST',
@@ -131,9 +159,18 @@ export class OutboxWorker {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
       await response.arrayBuffer();
-      return response.ok ? undefined : `HTTP ${String(response.status)}`;
+      if (response.ok) return { ok: true };
+      return {
+        ok: false,
+        reason: `HTTP ${String(response.status)}`,
+        rejected: REJECTED.has(response.status),
+      };
     } catch (err) {
-      return err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        reason: err instanceof Error ? err.message : String(err),
+        rejected: false,
+      };
     }
   }
 
