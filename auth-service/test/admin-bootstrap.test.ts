@@ -104,39 +104,29 @@ describe('as processes', () => {
     }
   }, 60_000);
 
-  it('npm run create-admin promotes an account from a terminal', async () => {
-    const run = spawnTypeScript(
-      'src/create-admin.ts',
-      {
-        DATABASE_URL: db.url,
-        BCRYPT_COST: '4',
-        ADMIN_EMAIL: undefined,
-        ADMIN_PASSWORD: 'second admin password',
-        JWT_SECRET: undefined,
-      },
-      { cwd: AUTH_DIR, args: ['--email', 'ops@example.com', '--name', 'Ops'] },
-    );
-    expect(await run.exited).toBe(0);
-    expect(run.output()).toContain('create-admin: ops@example.com: created the admin account');
-    const again = spawnTypeScript(
-      'src/create-admin.ts',
-      {
-        DATABASE_URL: db.url,
-        ADMIN_PASSWORD: 'second admin password',
-      },
-      { cwd: AUTH_DIR, args: ['--email', 'ops@example.com'] },
-    );
-    expect(await again.exited).toBe(0);
-    expect(again.output()).toContain('already an admin');
-    const bad = spawnTypeScript(
-      'src/create-admin.ts',
-      {
-        DATABASE_URL: db.url,
-        ADMIN_PASSWORD: 'second admin password',
-      },
-      { cwd: AUTH_DIR, args: ['--email', 'not-an-email'] },
-    );
-    expect(await bad.exited).toBe(1);
-    expect(bad.output()).toContain('not a valid address');
+  it('npm run create-admin creates an admin from a terminal', async () => {
+    const createAdmin = async (args: string[]) => {
+      const run = spawnTypeScript(
+        'src/create-admin.ts',
+        {
+          DATABASE_URL: db.url,
+          BCRYPT_COST: '4',
+          ADMIN_EMAIL: undefined,
+          JWT_SECRET: undefined,
+          ADMIN_PASSWORD: 'second admin password',
+        },
+        { cwd: AUTH_DIR, args },
+      );
+      return { code: await run.exited, output: run.output() };
+    };
+    const created = await createAdmin(['--email', 'ops@example.com', '--name', 'Ops']);
+    expect(created.code).toBe(0);
+    expect(created.output).toContain('create-admin: ops@example.com: created the admin account');
+    const again = await createAdmin(['--email', 'ops@example.com']);
+    expect(again.code).toBe(0);
+    expect(again.output).toContain('already an admin');
+    const bad = await createAdmin(['--email', 'not-an-email']);
+    expect(bad.code).toBe(1);
+    expect(bad.output).toContain('not a valid address');
   }, 60_000);
 });

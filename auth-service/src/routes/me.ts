@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { AuthDeps } from '../domain/deps.js';
 import { requestContext } from '../domain/request-context.js';
 import { changePassword } from '../domain/sessions.js';
+import { publicUser } from '../domain/tokens.js';
 import { ERRORS, MESSAGES } from '../messages.js';
 import { findById } from '../repositories/users.js';
 import { PublicUser, responses, text, Timestamp } from '../schemas/common.js';
@@ -51,12 +52,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) =
       const user = await findById(deps.pool, request.user.user_id);
       if (!user) throw new HttpError(401, ERRORS.invalidToken.code, ERRORS.invalidToken.error);
       return {
-        id: user.id,
-        email: user.email ?? '',
-        username: user.username,
-        name: user.name,
-        surname: user.surname,
-        role: user.role,
+        ...publicUser(user),
         created_at: user.created_at.toISOString(),
         last_login: user.last_login?.toISOString() ?? null,
       };
