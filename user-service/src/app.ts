@@ -1,10 +1,20 @@
 import {
+  authPlugin,
   createServiceApp,
   loggerSettings,
   packageVersion,
+  type AccessTokenClaims,
+  type AuthOptions,
   type ServiceApp,
 } from '@cloud-backend/shared';
-import type { Config } from './config.js';
+import { assertTimeZone, trustProxySetting, type Config } from './config.js';
+import { MESSAGES } from './messages.js';
+import attendanceServices from './plugins/attendance.js';
+import auditOutbox from './plugins/audit.js';
+import gauges from './plugins/gauges.js';
+import profileRoutes from './routes/profile.js';
+import qrRoutes from './routes/qr/index.js';
+import userRoutes from './routes/users.js';
 
 export const SERVICE = 'user-service';
 
@@ -13,13 +23,45 @@ export interface BuildOptions {
   logger?: boolean;
 }
 
+const DESCRIPTION =
+  'Profiles, QR attendance events, check-in, statuses and reports. Every route but /health, ' +
+  '/health/ready and /metrics needs an access token from auth-service; /qr/admin/* and /users* ' +
+  'need the admin role.';
+
 /** Builds the user-service app without listening (server.ts listens; tests use inject()). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
-  return createServiceApp({
+  assertTimeZone(config.EVENT_TIMEZONE);
+  const app = await createServiceApp({
     service: SERVICE,
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
     database: { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX },
-    auth: { secret: config.JWT_SECRET },
+    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
   });
+  await app.register(attendanceServices, { config });
+  await app.register(auditOutbox, { config, service: SERVICE });
+  await app.register(gauges, { service: SERVICE });
+
+  // Each verified request also refreshes the caller's local users row; an account deleted in
+  // auth-service stops here, even with an unexpired token.
+  const auth = (unauthorized: AuthOptions['unauthorized']): AuthOptions => ({
+    secret: config.JWT_SECRET,
+    unauthorized,
+    forbidden: MESSAGES.adminRequired,
+    isSessionActive: (claims: AccessTokenClaims) => app.userSync.ensure(claims),
+  });
+
+  // The original's /profile answered USER_INFO_MISSING when it had no identity; the token
+  // check of /qr and /users answered "Token non valido o mancante". Two scopes keep both.
+  await app.register(async (scope) => {
+    await scope.register(authPlugin, auth(MESSAGES.userInfoMissing));
+    await scope.register(profileRoutes);
+  });
+  await app.register(async (scope) => {
+    await scope.register(authPlugin, auth(MESSAGES.tokenInvalid));
+    await scope.register(userRoutes, { prefix: '/users' });
+    await scope.register(qrRoutes, { prefix: '/qr' });
+  });
+  return app;
 }

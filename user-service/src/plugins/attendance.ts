@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin';
+import { createPool, type Pool } from '@cloud-backend/shared';
+import type { Config } from '../config.js';
+import { QrTokens, deriveQrKey } from '../qr/qr-token.js';
+import { UserSync } from '../services/user-sync.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Signs and checks QR tokens with their own key. */
+    qrTokens: QrTokens;
+    userSync: UserSync;
+    /** The IANA zone event days are counted in (EVENT_TIMEZONE). */
+    eventTimeZone: string;
+  }
+}
+
+/**
+ * What the routes share: the QR key, the user sync (with its read-only pool on auth-service's
+ * database, when configured) and the events' time zone.
+ */
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    let authPool: Pool | undefined;
+    if (config.AUTH_DATABASE_URL) {
+      authPool = createPool(
+        { connectionString: config.AUTH_DATABASE_URL, max: 2, applicationName: 'user-service' },
+        app.log,
+      );
+    }
+    const userSync = new UserSync(app.db, authPool, app.log);
+    app.decorate('qrTokens', new QrTokens(deriveQrKey(config.JWT_SECRET, config.QR_SECRET)));
+    app.decorate('userSync', userSync);
+    app.decorate('eventTimeZone', config.EVENT_TIMEZONE);
+
+    app.addHook('onReady', async () => userSync.start(config.USER_SYNC_INTERVAL_SECONDS));
+    app.addHook('onClose', async () => {
+      await userSync.stop();
+      await authPool?.end();
+    });
+  },
+  { name: 'attendance-services' },
+);

@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  HttpError,
+  enqueueAuditEvent,
+  metrics,
+  recordSystemError,
+  withTransaction,
+} from '@cloud-backend/shared';
+import { rfc3339 } from '../../domain/dates.js';
+import { legacyTableName } from '../../domain/event-id.js';
+import { MESSAGES, fail } from '../../messages.js';
+import { auditOrigin } from '../../plugins/audit.js';
+import { QR_TOKEN_TYPE, rotationPeriod, type QrClaims } from '../../qr/qr-token.js';
+import { recordCheckIn } from '../../repositories/attendance.js';
+import { findEvent, type EventRow } from '../../repositories/events.js';
+import { scanSchema } from '../../schemas/attendance.js';
+
+const SERVICE = 'user-service';
+const UNKNOWN_EVENT = 'unknown';
+
+/** The event row a valid QR token names, if it may be scanned now (USER §4.8 steps 6–7). */
+function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: number): EventRow {
+  // A deleted and re-created namesake has another row id: the old QR does not open it.
+  if (!event || !event.is_active || event.id !== claims.eid) fail(404, 'eventNotActive');
+  if (nowMs < event.starts_at.getTime()) fail(400, 'eventNotStarted');
+  if (nowMs > event.expires_at.getTime()) fail(400, 'qrInvalid');
+  if (event.rotation_seconds === null) {
+    if (claims.rot !== undefined) fail(400, 'qrInvalid');
+  } else {
+    // A rotating QR: the current period's or the previous one's, no older.
+    const current = rotationPeriod(nowMs, event.rotation_seconds);
+    if (claims.rot === undefined || claims.rot > current || claims.rot < current - 1) {
+      fail(400, 'qrInvalid');
+    }
+  }
+  return event;
+}
+
+/**
+ * POST /qr/scan (USER §4.8): the same checks, order, codes and messages as the original, with
+ * its defects fixed: the QR token has its own key and type (D-S2), HS256 only (D-S4), a
+ * validity window in the events' time zone (D-B8), and the check-in is one INSERT … ON
+ * CONFLICT, so simultaneous scans give one 201 and 409s, never a 500 (D-B4).
+ */
+const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/scan',
+    {
+      schema: scanSchema,
+      config: { invalidPayload: MESSAGES.invalidPayload },
+      preHandler: app.authenticate,
+    },
+    async (request, reply) => {
+      let eventLabel = UNKNOWN_EVENT;
+      try {
+        const content = request.body.qr_content;
+        const token = content?.jwt ?? '';
+        if (token === '') fail(400, 'qrContentRequired');
+        const type = content?.type ?? '';
+        if (type !== '' && type !== QR_TOKEN_TYPE) {
+          const { error, code } = MESSAGES.qrTypeUnsupported;
+          metrics.qrScansTotal.inc({ event_id: eventLabel, status: 'failed', service: SERVICE });
+          return await reply.code(400).send({ error, code, received_type: type.slice(0, 100) });
+        }
+        const now = Date.now();
+        const claims = app.qrTokens.verify(token, now);
+        if (!claims) fail(400, 'qrInvalid');
+        eventLabel = claims.event_id;
+        const event = checkWindow(await findEvent(app.db, claims.event_id), claims, now);
+
+        const user = request.user;
+        const checkIn = await withTransaction(app.db, async (client) => {
+          const recorded = await recordCheckIn(client, {
+            eventId: event.event_id,
+            userId: user.user_id,
+            name: typeof user.name === 'string' ? user.name : 'Unknown',
+            surname: typeof user.surname === 'string' ? user.surname : 'User',
+            admin: user.role === 'admin',
+          });
+          if (!recorded) fail(409, 'alreadyCheckedIn');
+          await enqueueAuditEvent(client, SERVICE, {
+            action: 'attendance.check_in',
+            user_id: user.user_id,
+            actor_id: null,
+            success: true,
+            ...auditOrigin(request),
+            details: { event_id: event.event_id, status: 'present' },
+          });
+          return recorded;
+        });
+
+        metrics.qrScansTotal.inc({ event_id: eventLabel, status: 'success', service: SERVICE });
+        return await reply.code(201).send({
+          success: true as const,
+          message: 'Presenza registrata automaticamente',
+          event_id: event.event_id,
+          event_name: event.event_name,
+          status: 'present' as const,
+          timestamp: rfc3339(checkIn.scanned_at),
+          validation: 'automatic' as const,
+          table_name: legacyTableName(event.event_id),
+        });
+      } catch (err) {
+        metrics.qrScansTotal.inc({ event_id: eventLabel, status: 'failed', service: SERVICE });
+        if (!(err instanceof HttpError)) recordSystemError('database_error', SERVICE);
+        throw err;
+      }
+    },
+  );
+};
+
+export default scanRoutes;

@@ -1,0 +1,166 @@
+import { Type } from 'typebox';
+import {
+  DateOnly,
+  DateTime,
+  EventIdParams,
+  NullableDateTime,
+  PageQuery,
+  StatisticsSchema,
+  StatusSchema,
+  bearer,
+  errors,
+} from './common.js';
+
+const adminTags = ['attendance (admin)'];
+
+const AttendanceUser = Type.Object({
+  user_id: Type.Integer(),
+  name: Type.String(),
+  surname: Type.String(),
+  status: StatusSchema,
+  motivazione: Type.Union([Type.String(), Type.Null()]),
+  scanned_at: NullableDateTime,
+  updated_at: NullableDateTime,
+  updated_by: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+export const eventUsersSchema = {
+  tags: adminTags,
+  security: bearer,
+  summary: "An event's check-ins and admin-set statuses, with statistics",
+  params: EventIdParams,
+  response: {
+    200: Type.Object({
+      event_id: Type.String(),
+      event_name: Type.String(),
+      event_date: DateOnly,
+      users: Type.Array(AttendanceUser),
+      qr_scanners: Type.Integer({ description: 'users who scanned' }),
+      total_users: Type.Integer({ description: 'users listed' }),
+      statistics: StatisticsSchema,
+      system_type: Type.Literal('selective_qr_only'),
+    }),
+    ...errors(401, 403, 404),
+  },
+};
+
+export const exportCsvSchema = {
+  tags: adminTags,
+  security: bearer,
+  summary: "An event's report as CSV",
+  params: EventIdParams,
+  response: {
+    200: {
+      description: 'user_id,name,surname,status,motivazione,scanned_at,updated_at,updated_by',
+      content: { 'text/csv': { schema: Type.String() } },
+    },
+    ...errors(401, 403, 404),
+  },
+};
+
+export const setStatusSchema = {
+  tags: adminTags,
+  security: bearer,
+  summary: "Set a user's status for an event (absences with their motivazione)",
+  params: Type.Object({
+    event_id: EventIdParams.properties.event_id,
+    user_id: Type.String({ description: 'a decimal user id' }),
+  }),
+  body: Type.Object({
+    status: Type.String({ description: 'one of the 7 statuses of USER §5.7' }),
+    motivazione: Type.Optional(
+      Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], {
+        description: 'the reason, free text',
+      }),
+    ),
+  }),
+  response: {
+    200: Type.Object({
+      message: Type.String(),
+      event_id: Type.String(),
+      user: AttendanceUser,
+    }),
+    ...errors(400, 401, 403, 404),
+  },
+};
+
+export const scanSchema = {
+  tags: ['check-in'],
+  security: bearer,
+  summary: 'Check in with the content of an event QR',
+  body: Type.Object({
+    qr_content: Type.Optional(
+      Type.Object(
+        {
+          jwt: Type.Optional(Type.String()),
+          type: Type.Optional(Type.String()),
+          version: Type.Optional(Type.String()),
+        },
+        { description: 'the decoded QR text, as an object' },
+      ),
+    ),
+    motivazione: Type.Optional(Type.String({ description: 'accepted and ignored' })),
+  }),
+  response: {
+    201: Type.Object({
+      success: Type.Literal(true),
+      message: Type.String(),
+      event_id: Type.String(),
+      event_name: Type.String(),
+      status: Type.Literal('present'),
+      timestamp: DateTime,
+      validation: Type.Literal('automatic'),
+      table_name: Type.String({ description: 'informational; kept for compatibility' }),
+    }),
+    ...errors(400, 401, 404, 409),
+  },
+};
+
+const HistoryItem = Type.Object({
+  id: Type.Integer(),
+  event_id: Type.String(),
+  event_name: Type.String(),
+  date: DateOnly,
+  timestamp: DateTime,
+  status: StatusSchema,
+  motivazione: Type.Optional(Type.String({ description: 'only when set' })),
+});
+
+export const historySchema = {
+  tags: ['check-in'],
+  security: bearer,
+  summary: "The caller's attendance across events, newest first",
+  querystring: PageQuery,
+  response: {
+    200: Type.Object({
+      attendances: Type.Array(HistoryItem),
+      total: Type.Integer(),
+      page: Type.Integer(),
+      limit: Type.Integer(),
+    }),
+    ...errors(401),
+  },
+};
+
+export const todaySchema = {
+  tags: ['check-in'],
+  security: bearer,
+  summary: "Whether the caller has attendance on an event of today's date",
+  response: {
+    200: Type.Object({
+      has_attendance: Type.Boolean(),
+      date: DateOnly,
+      attendance: Type.Optional(
+        Type.Object({
+          id: Type.Integer(),
+          event_id: Type.String(),
+          status: StatusSchema,
+          timestamp: DateTime,
+          event_name: Type.String(),
+          motivazione: Type.Optional(Type.String()),
+        }),
+      ),
+    }),
+    ...errors(401),
+  },
+};

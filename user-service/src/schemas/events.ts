@@ -1,0 +1,115 @@
+import { Type } from 'typebox';
+import { DateOnly, DateTime, EventIdParams, StatisticsSchema, bearer, errors } from './common.js';
+
+const tags = ['events (admin)'];
+
+/** USER §4.4, plus the port's validity window and rotation (decisions §5). */
+const GenerateBody = Type.Object({
+  event_name: Type.Optional(Type.String({ description: 'required; up to 255 characters' })),
+  date: Type.Optional(Type.String({ description: 'required; YYYY-MM-DD' })),
+  expires_hours: Type.Optional(
+    Type.Integer({ description: 'hours of validity from starts_at, when expires_at is not set' }),
+  ),
+  starts_at: Type.Optional(
+    Type.String({ description: 'RFC 3339; default 00:00 of the day in EVENT_TIMEZONE' }),
+  ),
+  expires_at: Type.Optional(
+    Type.String({ description: 'RFC 3339; default 23:59:59 of the day in EVENT_TIMEZONE' }),
+  ),
+  rotation_seconds: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], {
+      description: 'rotate the QR every this many seconds (10 to 86400); absent: a static QR',
+    }),
+  ),
+});
+
+const QrFields = {
+  qr_content: Type.String({
+    description: 'the text inside the QR: {"jwt":…,"type":"attendance_qr","version":"1.0"}',
+  }),
+  qr_image_base64: Type.String({ description: 'data:image/png;base64,… (256×256 PNG)' }),
+};
+
+const EventFields = {
+  event_id: Type.String(),
+  event_name: Type.String(),
+  date: DateOnly,
+  starts_at: DateTime,
+  expires_at: DateTime,
+  rotation_seconds: Type.Union([Type.Integer(), Type.Null()]),
+};
+
+export const generateSchema = {
+  tags,
+  security: bearer,
+  summary: 'Create an event and its QR code',
+  body: GenerateBody,
+  response: {
+    201: Type.Object({ message: Type.String(), ...EventFields, ...QrFields }),
+    ...errors(400, 401, 403, 409),
+  },
+};
+
+export const currentQrSchema = {
+  tags,
+  security: bearer,
+  summary: "The event's current QR (rotating QRs change every rotation_seconds)",
+  params: EventIdParams,
+  response: {
+    200: Type.Object({
+      ...EventFields,
+      is_active: Type.Boolean(),
+      ...QrFields,
+      rotates_at: Type.Union([DateTime, Type.Null()], {
+        description: 'when the next QR replaces this one; null for a static QR',
+      }),
+    }),
+    ...errors(401, 403, 404),
+  },
+};
+
+const ListedEvent = Type.Object({
+  ...EventFields,
+  created_at: DateTime,
+  is_active: Type.Boolean(),
+  statistics: StatisticsSchema,
+});
+
+export const listEventsSchema = {
+  tags,
+  security: bearer,
+  summary: 'Every event, newest first, with its statistics',
+  response: {
+    200: Type.Object({ events: Type.Array(ListedEvent), total: Type.Integer() }),
+    ...errors(401, 403),
+  },
+};
+
+export const updateEventSchema = {
+  tags,
+  security: bearer,
+  summary: 'Deactivate or reactivate an event',
+  params: EventIdParams,
+  body: Type.Object({ is_active: Type.Boolean() }),
+  response: {
+    200: Type.Object({ message: Type.String(), ...EventFields, is_active: Type.Boolean() }),
+    ...errors(400, 401, 403, 404),
+  },
+};
+
+export const deleteEventSchema = {
+  tags,
+  security: bearer,
+  summary: 'Delete an event and its attendance',
+  params: EventIdParams,
+  response: {
+    200: Type.Object({
+      message: Type.String(),
+      event_id: Type.String(),
+      event_name: Type.String(),
+      deleted_by: Type.Integer(),
+      attendance_deleted: Type.Integer(),
+    }),
+    ...errors(401, 403, 404),
+  },
+};

@@ -1,0 +1,150 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AccessTokenClaims, Pool } from '@cloud-backend/shared';
+import { findAuthUser, findAuthUsers, type AuthUser } from '../repositories/auth-users.js';
+import {
+  findLocalState,
+  markDeleted,
+  syncedUsersAfter,
+  upsertSyncedUser,
+  type SyncedUser,
+} from '../repositories/synced-users.js';
+
+const BATCH = 500;
+const CACHE_MS = 30_000;
+const CACHE_MAX = 10_000;
+
+const localRole = (role: string) => (role === 'admin' ? 'admin' : 'user');
+
+function fromAuth(user: AuthUser): SyncedUser {
+  return {
+    id: user.id,
+    email: user.email === '' ? null : user.email,
+    username: user.username,
+    role: localRole(user.role),
+    name: user.name ?? '',
+    last_name: user.surname ?? '',
+    created_at: user.created_at,
+  };
+}
+
+function fromClaims(claims: AccessTokenClaims): SyncedUser {
+  return {
+    id: claims.user_id,
+    email: typeof claims.email === 'string' && claims.email !== '' ? claims.email : null,
+    username: null,
+    role: localRole(claims.role),
+    name: typeof claims.name === 'string' ? claims.name : 'Unknown',
+    last_name: typeof claims.surname === 'string' ? claims.surname : 'User',
+  };
+}
+
+const differs = (a: SyncedUser, b: SyncedUser) =>
+  a.email !== b.email ||
+  a.username !== b.username ||
+  a.role !== b.role ||
+  a.name !== b.name ||
+  a.last_name !== b.last_name;
+
+/**
+ * Keeps the local `users` table in step with auth-service (decisions §5): from the verified
+ * claims on every authenticated request, and from auth's database (read-only) for what a token
+ * lacks, for accounts seen for the first time, and in a periodic reconciliation that also
+ * catches renamed, re-roled and deleted accounts. Without AUTH_DATABASE_URL it works from the
+ * claims alone (and cannot notice deletions).
+ */
+export class UserSync {
+  private readonly recent = new Map<number, { key: string; until: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly db: Pool,
+    private readonly auth: Pool | undefined,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** For each authenticated request: false when the account no longer exists in auth. */
+  async ensure(claims: AccessTokenClaims): Promise<boolean> {
+    const key = JSON.stringify([claims.email, claims.role, claims.name, claims.surname]);
+    const cached = this.recent.get(claims.user_id);
+    if (cached && cached.key === key && cached.until > Date.now()) return true;
+
+    const local = await findLocalState(this.db, claims.user_id);
+    let user = fromClaims(claims);
+    if (this.auth && (local === undefined || local.deleted)) {
+      let found: AuthUser | undefined;
+      try {
+        found = await findAuthUser(this.auth, claims.user_id);
+      } catch (err) {
+        // Auth's database being down must not stop check-ins: the token is verified.
+        this.log.warn({ err }, 'auth database unreachable; user synced from token claims only');
+        if (local?.deleted) return false;
+        await upsertSyncedUser(this.db, user);
+        this.remember(claims.user_id, key);
+        return true;
+      }
+      if (found === undefined) {
+        if (local && !local.deleted) await markDeleted(this.db, [claims.user_id]);
+        return false;
+      }
+      user = fromAuth(found);
+    } else if (local?.deleted) {
+      return false;
+    }
+    await upsertSyncedUser(this.db, user);
+    this.remember(claims.user_id, key);
+    return true;
+  }
+
+  private remember(userId: number, key: string): void {
+    if (this.recent.size >= CACHE_MAX) this.recent.clear();
+    this.recent.set(userId, { key, until: Date.now() + CACHE_MS });
+  }
+
+  /** Brings every synced local user up to date with auth, marking the vanished ones deleted. */
+  async reconcile(): Promise<{ refreshed: number; deleted: number }> {
+    const totals = { refreshed: 0, deleted: 0 };
+    if (!this.auth) return totals;
+    for (let after = 0; ;) {
+      const batch = await syncedUsersAfter(this.db, after, BATCH);
+      const last = batch.at(-1);
+      if (!last) return totals;
+      after = last.id;
+      const current = new Map(
+        (
+          await findAuthUsers(
+            this.auth,
+            batch.map((u) => u.id),
+          )
+        ).map((u) => [u.id, fromAuth(u)]),
+      );
+      const vanished = batch.filter((u) => !current.has(u.id)).map((u) => u.id);
+      totals.deleted += await markDeleted(this.db, vanished);
+      for (const id of vanished) this.recent.delete(id);
+      for (const local of batch) {
+        const remote = current.get(local.id);
+        if (remote && differs(local, remote)) {
+          await upsertSyncedUser(this.db, remote);
+          totals.refreshed++;
+        }
+      }
+    }
+  }
+
+  /** Reconciles every `seconds` (replicas may overlap: every step is idempotent). */
+  start(seconds: number): void {
+    if (!this.auth || seconds <= 0) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.reconcile()
+        .then((totals) => this.log.debug(totals, 'users reconciled with auth'))
+        .catch((err: unknown) => this.log.warn({ err }, 'user reconciliation failed'))
+        .finally(() => (this.running = undefined));
+    }, seconds * 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
