@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authPlugin, type AuthOptions } from './auth.js';
@@ -44,6 +44,11 @@ export interface ServiceAppOptions {
 
 const ONE_MIB = 1024 * 1024;
 
+const INVALID_TEXT_IN_URL = {
+  error: 'The URL may not contain NUL characters',
+  code: 'INVALID_TEXT',
+};
+
 /**
  * The Fastify instance every service starts from: logging with redaction and request ids, the
  * JSON error model with 404/405, Prometheus metrics by route template, /health and
@@ -57,6 +62,12 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
         ? false
         : loggerOptions({ service: options.service, ...options.logger }),
     genReqId: requestIdFrom,
+    // Errors raised before routing (a malformed percent-encoding, say) keep the JSON model.
+    frameworkErrors: (_error, _request, reply) => {
+      void (reply as FastifyReply)
+        .code(400)
+        .send({ error: 'Malformed request URL', code: 'BAD_URL' });
+    },
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: options.bodyLimit ?? ONE_MIB,
     requestTimeout: 30_000,
@@ -82,6 +93,11 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A NUL can never be stored in PostgreSQL text; refused here, it cannot become a 500 in a
+    // query built from a path parameter or a query string.
+    if (/%00/i.test(request.url)) {
+      await reply.code(400).send(INVALID_TEXT_IN_URL);
+    }
   });
 
   // While shutting down, a response to a request already in flight closes its keep-alive

@@ -37,6 +37,17 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('error model', () => {
+  it('answers a malformed URL or a NUL in it with a JSON 400', async () => {
+    const malformed = await app.inject({ method: 'GET', url: '/items/%E0%A4%A' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({ error: 'Malformed request URL', code: 'BAD_URL' });
+    for (const url of ['/conflict?q=a%00b', '/items/%00', '/x%00']) {
+      const nul = await app.inject({ method: 'GET', url });
+      expect(nul.statusCode, url).toBe(400);
+      expect(nul.json<{ code: string }>().code).toBe('INVALID_TEXT');
+    }
+  });
+
   it('answers an unknown path with the JSON 404', async () => {
     const response = await app.inject({ url: '/nowhere' });
     expect(response.statusCode).toBe(404);

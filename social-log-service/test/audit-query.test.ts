@@ -119,11 +119,16 @@ describe('GET /api/social/audit', () => {
     'from=last-week',
     'to=2025-02-30T00:00:00Z',
     `action=${'a'.repeat(65)}`,
-    'service=%00',
   ])('answers 400 in JSON for %s', async (query) => {
     const response = await app.inject({ url: `/api/social/audit?${query}`, headers: ADMIN });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+
+  it('answers 400 INVALID_TEXT for a NUL in the query', async () => {
+    const response = await app.inject({ url: '/api/social/audit?service=%00', headers: ADMIN });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'INVALID_TEXT' });
   });
 });
 
