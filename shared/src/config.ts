@@ -136,6 +136,14 @@ export const databaseEnv = {
     pattern: '^postgres(ql)?://[^\\s]+$',
     description: "this service's PostgreSQL URL, postgres://user:password@host:5432/database",
   }),
+  MIGRATION_DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://[^\\s]+$',
+      description:
+        'the URL migrations run with, when the service itself connects with a role that may ' +
+        'not change the schema (default: DATABASE_URL)',
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({
     minimum: 1,
     default: 10,

@@ -1,12 +1,13 @@
 // `npm run migrate -w <service> [-- down [count]]`: applies (or reverts) the migrations/ folder
-// of the current workspace to DATABASE_URL, outside of a service start.
+// of the current workspace to MIGRATION_DATABASE_URL (else DATABASE_URL), outside of a service
+// start.
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describeDatabaseUrl } from './db.js';
 import { runMigrations } from './migrations.js';
 
 const [direction = 'up', count] = process.argv.slice(2);
-const databaseUrl = process.env.DATABASE_URL;
+const databaseUrl = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL;
 if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
   process.stderr.write(
     'DATABASE_URL: missing or invalid; expected postgres://user:password@host/db\n',

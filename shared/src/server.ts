@@ -8,6 +8,7 @@ import { runMigrations } from './migrations.js';
 
 type ServiceConfig = CommonConfig & {
   DATABASE_URL?: string;
+  MIGRATION_DATABASE_URL?: string;
   DATABASE_STARTUP_TIMEOUT_MS?: number;
 };
 
@@ -48,14 +49,11 @@ export async function runService<T extends TObject>(options: RunServiceOptions<T
   let app: FastifyInstance | undefined;
   try {
     app = await options.buildApp(config);
-    if (options.migrationsDir && config.DATABASE_URL) {
-      await waitForDatabase(
-        config.DATABASE_URL,
-        config.DATABASE_STARTUP_TIMEOUT_MS ?? 15000,
-        app.log,
-      );
+    const migrationUrl = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
+    if (options.migrationsDir && migrationUrl) {
+      await waitForDatabase(migrationUrl, config.DATABASE_STARTUP_TIMEOUT_MS ?? 15000, app.log);
       await runMigrations({
-        databaseUrl: config.DATABASE_URL,
+        databaseUrl: migrationUrl,
         dir: options.migrationsDir,
         log: app.log,
       });
