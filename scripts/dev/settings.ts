@@ -214,6 +214,7 @@ export function serviceEnvironments(
       INTERNAL_API_TOKEN: internalToken,
     }),
     'dashboard-api': withPort('dashboard-api', {
+      JWT_SECRET: jwtSecret,
       AUTH_DATABASE_URL: databases.authReadonly,
       USER_DATABASE_URL: databases.usersReadonly,
     }),
