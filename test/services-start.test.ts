@@ -17,7 +17,7 @@ const SERVICES = [
     name: 'dashboard-api',
     entry: 'monitoring/dashboard-api/src/server.ts',
     database: false,
-    jwt: false,
+    jwt: true,
   },
 ];
 

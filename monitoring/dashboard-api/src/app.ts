@@ -5,6 +5,8 @@ import {
   type ServiceApp,
 } from '@cloud-backend/shared';
 import type { Config } from './config.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { closeSources, createSources } from './sources/index.js';
 
 export const SERVICE = 'dashboard-api';
 
@@ -13,11 +15,24 @@ export interface BuildOptions {
   logger?: boolean;
 }
 
+const DESCRIPTION =
+  'Admin dashboards over Prometheus and read-only connections to the auth and user databases. ' +
+  'Every value comes from a real PromQL or SQL query; a value that cannot be known is null, ' +
+  'and each reply says in metadata which source answered and why a field is null.';
+
 /** Builds the dashboard-api app without listening (server.ts listens; tests use inject()). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
-  return createServiceApp({
+  const app = await createServiceApp({
     service: SERVICE,
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
+    auth: { secret: config.JWT_SECRET },
+    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
+    // No readiness checks: with a source down the dashboard still answers, with that source's
+    // fields null and the reason in metadata, so it keeps taking traffic.
   });
+  const sources = createSources(config, SERVICE, app.log);
+  app.addHook('onClose', () => closeSources(sources));
+  await app.register(dashboardRoutes, { sources });
+  return app;
 }
