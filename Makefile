@@ -6,10 +6,11 @@ NODE_SOURCE := node --conditions=@cloud-backend/source --import tsx
 PACKAGES := package.json package-lock.json $(wildcard */package.json) monitoring/dashboard-api/package.json
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install dev test lint typecheck format build bench clean
+.PHONY: help install dev test lint typecheck format build bench clean \
+	up down logs ps migrate backup restore test-compose
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # Reinstall only when a package manifest or the lockfile changed.
 $(STAMP): $(PACKAGES)
@@ -22,6 +23,7 @@ dev: $(STAMP) ## run every service on an embedded PostgreSQL (data in .data/); C
 	$(NODE_SOURCE) scripts/dev.ts
 
 test: $(STAMP) ## lint, typecheck and every workspace's tests against a real PostgreSQL
+	bash scripts/system-tools.sh
 	npm run lint
 	npm run typecheck
 	npm test
@@ -41,6 +43,49 @@ build: $(STAMP) ## compile every workspace to dist/
 bench: $(STAMP) ## benchmarks that print their figures next to a reference measured in the same run
 	npm run bench:login
 
-clean: ## remove build output and node_modules (.data/ survives unless WIPE_DATA=1)
+clean: ## remove build output and node_modules (.data/ kept unless WIPE_DATA=1, volumes unless WITH_VOLUMES=1)
 	rm -rf node_modules */node_modules monitoring/dashboard-api/node_modules */dist monitoring/dashboard-api/dist
 	@if [ "$(WIPE_DATA)" = "1" ]; then echo "removing .data/"; rm -rf .data; fi
+	@if [ "$(WITH_VOLUMES)" = "1" ]; then \
+	  echo "removing the containers and EVERY volume (databases included) of the compose stack"; \
+	  $(COMPOSE) down --volumes --remove-orphans; \
+	fi
+
+# --- containers (docker compose; decisions §12) ----------------------------------------------
+# `make up` runs the development stack; PROD=1 adds docker-compose.prod.yml (images pulled at
+# IMAGE_TAG, secrets from .env). SERVICES limits a target to some services. No target here
+# removes a volume, except `make clean WITH_VOLUMES=1`.
+COMPOSE_FILES := -f docker-compose.yml $(if $(filter 1,$(PROD)),-f docker-compose.prod.yml)
+COMPOSE ?= docker compose $(COMPOSE_FILES)
+SERVICES ?=
+
+up: ## start the stack in Docker (builds images; PROD=1 pulls them) and wait until healthy
+	$(COMPOSE) up -d --wait $(if $(filter 1,$(PROD)),--no-build,--build) $(SERVICES)
+	@echo "https://localhost:$${HTTPS_PORT:-443}  (Prometheus 127.0.0.1:$${PROMETHEUS_PORT:-9090}, Grafana 127.0.0.1:$${GRAFANA_PORT:-3004})"
+
+down: ## stop and remove the containers; every volume (the databases) is kept
+	$(COMPOSE) down --remove-orphans
+
+logs: ## follow the logs (SERVICES=gateway to pick)
+	$(COMPOSE) logs -f --tail=200 $(SERVICES)
+
+ps: ## the containers and their health
+	$(COMPOSE) ps
+
+migrate: ## apply pending migrations in the running containers (they also migrate at start-up)
+	@for service in auth-service user-service social-log-service; do \
+	  echo "$$service:"; \
+	  $(COMPOSE) exec -T $$service node ../shared/dist/migrate-command.js up || exit 1; \
+	done
+
+backup: ## dump the three databases now, into ./backups (verified; the newest 5 of each kept)
+	$(COMPOSE) exec -T -u node pg-backup backup.sh
+
+restore: ## restore a dump: make restore DB=users_db FILE=backups/users_db_<time>.sql.gz [INTO=scratch_db] [REPLACE=1]
+	@if [ -z "$(DB)" ] || [ -z "$(FILE)" ]; then \
+	  echo "usage: make restore DB=<auth_logs_db|users_db|social_logs_db> FILE=backups/<file>.sql.gz [INTO=<database>] [REPLACE=1]"; exit 2; \
+	fi
+	$(COMPOSE) exec -T -u node -e RESTORE_REPLACE=$(if $(REPLACE),1,0) pg-backup restore.sh $(DB) $(notdir $(FILE)) $(INTO)
+
+test-compose: $(STAMP) ## build and start the stack in Docker and test it end to end through https (minutes)
+	npx vitest run --config test/ops/compose.vitest.config.ts

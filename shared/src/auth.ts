@@ -1,3 +1,4 @@
+/// <reference types="@fastify/jwt" preserve="true" />
 import fastifyJwt from '@fastify/jwt';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,3 +1,4 @@
+/// <reference types="@fastify/swagger" preserve="true" />
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
