@@ -8,6 +8,7 @@ const WORKSPACES: Record<string, string> = {
   'user-service': 'user-service',
   'social-log-service': 'social-log-service',
   'dashboard-api': 'monitoring/dashboard-api',
+  frontend: 'frontend',
 };
 
 // Settings every project repeats; projects do not extend the root config, so that the global

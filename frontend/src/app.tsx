@@ -1,0 +1,266 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { SessionState } from './api/session.js';
+import { session } from './context.js';
+import { Notice, PageTitle } from './components/ui.js';
+import { AuditPage } from './pages/admin/audit.js';
+import { AuthLogsPage } from './pages/admin/auth-logs.js';
+import { EventQrPage } from './pages/admin/event-qr.js';
+import { EventReportPage } from './pages/admin/event-report.js';
+import { EventsPage } from './pages/admin/events.js';
+import { UsersPage } from './pages/admin/users.js';
+import { AttendancePage } from './pages/attendance.js';
+import { CheckInPage } from './pages/check-in.js';
+import { LoginPage } from './pages/login.js';
+import { LogoutPage } from './pages/logout.js';
+import { PasswordPage } from './pages/password.js';
+import { ProfilePage } from './pages/profile.js';
+import { RegisterPage } from './pages/register.js';
+import { SocialLogPage } from './pages/social-log.js';
+import { href, match, useLocation, type Location } from './router.js';
+
+export function useSession(): SessionState {
+  const [state, setState] = useState(session.current);
+  useEffect(() => session.subscribe(setState), []);
+  return state;
+}
+
+type Access = 'public' | 'user' | 'admin';
+
+interface RouteDefinition {
+  pattern: string;
+  access: Access;
+  render: (params: Record<string, string>, location: Location) => JSX.Element;
+  /** Pages shown without the header and navigation (the full-screen QR). */
+  bare?: boolean;
+}
+
+const ROUTES: RouteDefinition[] = [
+  { pattern: '/login', access: 'public', render: (_p, l) => <LoginPage location={l} /> },
+  { pattern: '/register', access: 'public', render: () => <RegisterPage /> },
+  { pattern: '/logout', access: 'public', render: () => <LogoutPage /> },
+  { pattern: '/check-in', access: 'user', render: () => <CheckInPage /> },
+  { pattern: '/attendance', access: 'user', render: () => <AttendancePage /> },
+  { pattern: '/profile', access: 'user', render: () => <ProfilePage /> },
+  { pattern: '/password', access: 'user', render: () => <PasswordPage /> },
+  { pattern: '/social', access: 'user', render: () => <SocialLogPage /> },
+  { pattern: '/admin/events', access: 'admin', render: () => <EventsPage /> },
+  {
+    pattern: '/admin/events/:id',
+    access: 'admin',
+    render: (p) => <EventReportPage eventId={p.id ?? ''} />,
+  },
+  {
+    pattern: '/admin/events/:id/qr',
+    access: 'admin',
+    render: (p) => <EventQrPage eventId={p.id ?? ''} />,
+    bare: true,
+  },
+  { pattern: '/admin/users', access: 'admin', render: () => <UsersPage /> },
+  { pattern: '/admin/auth-logs', access: 'admin', render: () => <AuthLogsPage /> },
+  { pattern: '/admin/audit', access: 'admin', render: () => <AuditPage /> },
+];
+
+function NavLink({ to, current, children }: { to: string; current: string; children: string }) {
+  const active = current === to || (to !== '/' && current.startsWith(`${to}/`));
+  return (
+    <li>
+      <a href={href(to)} aria-current={active ? 'page' : undefined}>
+        {children}
+      </a>
+    </li>
+  );
+}
+
+function Navigation({ state, path }: { state: SessionState; path: string }) {
+  const user = state.user;
+  return (
+    <nav aria-label="Main">
+      <ul class="nav">
+        {!user && (
+          <>
+            <NavLink to="/login" current={path}>
+              Sign in
+            </NavLink>
+            <NavLink to="/register" current={path}>
+              Register
+            </NavLink>
+          </>
+        )}
+        {user && (
+          <>
+            <NavLink to="/check-in" current={path}>
+              Check in
+            </NavLink>
+            <NavLink to="/attendance" current={path}>
+              My attendance
+            </NavLink>
+            {user.role === 'admin' && (
+              <>
+                <NavLink to="/admin/events" current={path}>
+                  Events
+                </NavLink>
+                <NavLink to="/admin/users" current={path}>
+                  Users
+                </NavLink>
+                <NavLink to="/admin/auth-logs" current={path}>
+                  Auth logs
+                </NavLink>
+                <NavLink to="/admin/audit" current={path}>
+                  Audit trail
+                </NavLink>
+              </>
+            )}
+            <NavLink to="/social" current={path}>
+              Social log
+            </NavLink>
+            <NavLink to="/profile" current={path}>
+              Profile
+            </NavLink>
+            <li>
+              <a href={href('/logout')}>Sign out</a>
+            </li>
+          </>
+        )}
+      </ul>
+    </nav>
+  );
+}
+
+function Shell({
+  state,
+  path,
+  children,
+}: {
+  state: SessionState;
+  path: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <>
+      <a class="skip-link" href="#main" onClick={focusMain}>
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href={href('/')}>
+          Attendance
+        </a>
+        {state.user && (
+          <span class="who">
+            {state.user.name} {state.user.surname}
+            {state.user.role === 'admin' ? ' (admin)' : ''}
+          </span>
+        )}
+        <Navigation state={state} path={path} />
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+/** The skip link moves the focus itself: a hash link would change the route. */
+function focusMain(event: MouseEvent) {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
+function Restoring() {
+  return (
+    <section>
+      <PageTitle>Signing you in</PageTitle>
+      <Notice>Restoring your session…</Notice>
+    </section>
+  );
+}
+
+function Forbidden() {
+  return (
+    <section>
+      <PageTitle>Administrators only</PageTitle>
+      <p>This page is for administrators. Your account does not have the admin role.</p>
+    </section>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <PageTitle>Page not found</PageTitle>
+      <p>
+        There is no such page. <a href={href('/')}>Go to the start page</a>.
+      </p>
+    </section>
+  );
+}
+
+/** Replaces the start page's URL with the page it stands for. */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => {
+    window.location.replace(href(to));
+  }, [to]);
+  return null;
+}
+
+function homeFor(state: SessionState): string {
+  if (!state.user) return '/login';
+  return state.user.role === 'admin' ? '/admin/events' : '/check-in';
+}
+
+export function App() {
+  const state = useSession();
+  const location = useLocation();
+  const { path } = location;
+  const firstRender = useRef(true);
+
+  // After a navigation, move the focus to the new page's heading (not on the first load).
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    document.getElementById('page-title')?.focus();
+  }, [path]);
+
+  if (path === '/') {
+    if (state.status === 'restoring') {
+      return (
+        <Shell state={state} path={path}>
+          <Restoring />
+        </Shell>
+      );
+    }
+    return <Redirect to={homeFor(state)} />;
+  }
+
+  let page: JSX.Element = <NotFound />;
+  let bare = false;
+  for (const route of ROUTES) {
+    const params = match(route.pattern, path);
+    if (!params) continue;
+    bare = route.bare === true;
+    if (route.access === 'public') {
+      page = route.render(params, location);
+    } else if (state.status === 'restoring') {
+      page = <Restoring />;
+      bare = false;
+    } else if (!state.user) {
+      // Sign in here, then carry on to the page asked for.
+      page = <LoginPage location={location} next={path} />;
+      bare = false;
+    } else if (route.access === 'admin' && state.user.role !== 'admin') {
+      page = <Forbidden />;
+      bare = false;
+    } else {
+      page = route.render(params, location);
+    }
+    break;
+  }
+  if (bare) return <main id="main">{page}</main>;
+  return (
+    <Shell state={state} path={path}>
+      {page}
+    </Shell>
+  );
+}

@@ -1,0 +1,217 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
+import { errorMessage } from '../api/errors.js';
+
+/** A labelled form control: the label names it, the hint describes it (WCAG 1.3.1, 3.3.2). */
+export function Field(props: {
+  label: string;
+  hint?: string;
+  children: (attributes: { id: string; 'aria-describedby'?: string }) => JSX.Element;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      {props.children({ id, ...(props.hint ? { 'aria-describedby': hintId } : {}) })}
+      {props.hint && (
+        <small id={hintId} class="hint">
+          {props.hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** The API's message (or any error's), announced by screen readers when it appears. */
+export function ErrorBox({ error }: { error: unknown }) {
+  if (error === null || error === undefined) return null;
+  return (
+    <p class="error" role="alert">
+      {errorMessage(error)}
+    </p>
+  );
+}
+
+/** A success or progress message, announced politely. */
+export function Notice({ children }: { children: ComponentChildren }) {
+  if (children === null || children === undefined || children === '' || children === false) {
+    return null;
+  }
+  return (
+    <p class="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
+/** The page heading; it takes the focus after each navigation so screen readers announce it. */
+export function PageTitle({ children }: { children: string }) {
+  useEffect(() => {
+    document.title = `${children} · Attendance`;
+  }, [children]);
+  return (
+    <h1 id="page-title" tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+/** A wide table scrolls inside its own box on a phone; the box is focusable so keys scroll it. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
+export function Pager(props: {
+  page: number;
+  pages: number;
+  onPage: (page: number) => void;
+  label?: string;
+}) {
+  const { page, pages, onPage } = props;
+  if (pages <= 1) return null;
+  return (
+    <nav class="pager" aria-label={props.label ?? 'Pages'}>
+      <button
+        type="button"
+        disabled={page <= 1}
+        onClick={() => {
+          onPage(page - 1);
+        }}
+      >
+        Previous
+      </button>
+      <span aria-current="page">
+        Page {page} of {pages}
+      </span>
+      <button
+        type="button"
+        disabled={page >= pages}
+        onClick={() => {
+          onPage(page + 1);
+        }}
+      >
+        Next
+      </button>
+    </nav>
+  );
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs `load` now and whenever `deps` change; a late answer for old deps is dropped. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error: unknown; loading: boolean }>({
+    error: null,
+    loading: true,
+  });
+  const [tick, setTick] = useState(0);
+  const latest = useRef(0);
+  useEffect(() => {
+    const call = ++latest.current;
+    setState((previous) => ({ ...previous, loading: true }));
+    load().then(
+      (data) => {
+        if (call === latest.current) setState({ data, error: null, loading: false });
+      },
+      (error: unknown) => {
+        if (call === latest.current)
+          setState((previous) => ({ ...previous, error, loading: false }));
+      },
+    );
+    // The caller lists in deps what load reads.
+  }, [...deps, tick]);
+  const reload = useCallback(() => {
+    setTick((value) => value + 1);
+  }, []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/**
+ * A form action's state: `run` calls the API, keeps its error or its success message, and
+ * refuses a second submit while one is in flight.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const run = useCallback(async <T,>(action: () => Promise<T>, success?: (result: T) => string) => {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      const result = await action();
+      if (success) setMessage(success(result));
+      return result;
+    } catch (err) {
+      setError(err);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, message, run, setError, setMessage };
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+
+/** An RFC 3339 instant in the reader's locale and time zone. */
+export function formatDateTime(value: string | null | undefined): string {
+  if (!value) return '—';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : dateTime.format(date);
+}
+
+/** A YYYY-MM-DD calendar date (no time zone: the date as written). */
+export function formatDate(value: string): string {
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? value : dateOnly.format(date);
+}
+
+/** A `datetime-local` input's value as an RFC 3339 instant, or undefined when empty. */
+export function localToIso(value: string): string | undefined {
+  if (value === '') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** Now as a `datetime-local` value in the reader's time zone. */
+export function nowLocal(): string {
+  const now = new Date();
+  const offset = now.getTimezoneOffset() * 60_000;
+  return new Date(now.getTime() - offset).toISOString().slice(0, 16);
+}
+
+/** Today's date (YYYY-MM-DD) in the reader's time zone. */
+export function todayLocal(): string {
+  return nowLocal().slice(0, 10);
+}
+
+/** "1 entry", "2 entries": a count with its noun. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${String(n)} ${n === 1 ? singular : plural}`;
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  present: 'Present',
+  not_registered: 'Not registered',
+  hospital: 'Hospital',
+  family: 'Family',
+  emergency: 'Emergency',
+  vacancy: 'Vacancy',
+  personal: 'Personal',
+};
+
+export function statusLabel(status: string): string {
+  return STATUS_LABELS[status] ?? status;
+}

@@ -1,0 +1,139 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CurrentQr } from '../../api/types.js';
+import { api } from '../../context.js';
+import { ErrorBox, formatDate, PageTitle } from '../../components/ui.js';
+import { href } from '../../router.js';
+import { QrText } from './qr-text.js';
+
+/** Never ask again sooner than this, whatever the clocks say (a client clock running ahead). */
+const MIN_REFRESH_MS = 1000;
+/** After a failed load, try again after this. */
+const RETRY_MS = 5000;
+
+/**
+ * GET …/qr now, and again when a rotating QR is replaced (`rotates_at`), so the screen always
+ * shows the code the API accepts.
+ */
+function useCurrentQr(eventId: string) {
+  const [qr, setQr] = useState<CurrentQr | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [updates, setUpdates] = useState(0);
+  const shown = useRef<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    shown.current = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      let delay: number | null = RETRY_MS;
+      try {
+        const current = await api.currentQr(eventId);
+        if (stopped) return;
+        if (shown.current !== null && shown.current !== current.qr_content) {
+          setUpdates((n) => n + 1);
+        }
+        shown.current = current.qr_content;
+        setQr(current);
+        setError(null);
+        delay =
+          current.rotates_at === null
+            ? null
+            : Math.max(MIN_REFRESH_MS, Date.parse(current.rotates_at) - Date.now() + 200);
+      } catch (err) {
+        if (stopped) return;
+        setError(err);
+      }
+      if (delay !== null) timer = setTimeout(() => void load(), delay);
+    };
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [eventId]);
+
+  return { qr, error, updates };
+}
+
+function Countdown({ until }: { until: string }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, 1000);
+    return () => {
+      clearInterval(timer);
+    };
+  }, []);
+  const seconds = Math.max(0, Math.ceil((Date.parse(until) - now) / 1000));
+  return <span class="countdown">New code in {seconds} s</span>;
+}
+
+export function EventQrPage({ eventId }: { eventId: string }) {
+  const { qr, error, updates } = useCurrentQr(eventId);
+  const stage = useRef<HTMLDivElement>(null);
+  const [fullScreen, setFullScreen] = useState(false);
+
+  useEffect(() => {
+    const update = () => {
+      setFullScreen(document.fullscreenElement !== null);
+    };
+    document.addEventListener('fullscreenchange', update);
+    return () => {
+      document.removeEventListener('fullscreenchange', update);
+    };
+  }, []);
+
+  const toggleFullScreen = async () => {
+    if (document.fullscreenElement) await document.exitFullscreen();
+    else await stage.current?.requestFullscreen();
+  };
+
+  return (
+    <div class="qr-page">
+      <div class="qr-toolbar">
+        <a class="button" href={href('/admin/events')}>
+          Back to events
+        </a>
+        <a class="button" href={href(`/admin/events/${encodeURIComponent(eventId)}`)}>
+          Report
+        </a>
+        {document.fullscreenEnabled && (
+          <button type="button" class="primary" onClick={() => void toggleFullScreen()}>
+            Full screen
+          </button>
+        )}
+      </div>
+      <div ref={stage} class={fullScreen ? 'qr-stage full' : 'qr-stage'}>
+        <PageTitle>{qr ? qr.event_name : 'Event QR code'}</PageTitle>
+        <ErrorBox error={error} />
+        {qr && (
+          <>
+            <p class="qr-meta">
+              {formatDate(qr.date)}
+              {!qr.is_active && <strong class="warning"> · Inactive: check-ins are refused</strong>}
+            </p>
+            <img
+              class="qr-big"
+              src={qr.qr_image_base64}
+              alt={`QR code to check in to ${qr.event_name}`}
+              data-qr-content={qr.qr_content}
+            />
+            <p class="qr-meta">
+              {qr.rotates_at ? <Countdown until={qr.rotates_at} /> : 'This code does not change.'}
+            </p>
+            <p class="visually-hidden" role="status">
+              {updates > 0 ? `QR code updated (${String(updates)})` : ''}
+            </p>
+            {fullScreen && (
+              <button type="button" onClick={() => void toggleFullScreen()}>
+                Leave full screen (Esc)
+              </button>
+            )}
+          </>
+        )}
+      </div>
+      {qr && !fullScreen && <QrText key={qr.qr_content} text={qr.qr_content} />}
+    </div>
+  );
+}

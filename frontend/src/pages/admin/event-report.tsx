@@ -1,0 +1,260 @@
+import { useState } from 'preact/hooks';
+import {
+  ATTENDANCE_STATUSES,
+  type AttendanceStatus,
+  type AttendanceUser,
+} from '../../api/types.js';
+import { api } from '../../context.js';
+import {
+  ErrorBox,
+  Field,
+  formatDate,
+  formatDateTime,
+  Notice,
+  PageTitle,
+  statusLabel,
+  TableWrap,
+  useAction,
+  useLoad,
+} from '../../components/ui.js';
+import { href } from '../../router.js';
+
+function StatusSelect(props: {
+  id?: string;
+  value: AttendanceStatus;
+  onChange: (status: AttendanceStatus) => void;
+  label?: string;
+}) {
+  return (
+    <select
+      id={props.id}
+      aria-label={props.label}
+      value={props.value}
+      onChange={(e) => {
+        props.onChange(e.currentTarget.value as AttendanceStatus);
+      }}
+    >
+      {ATTENDANCE_STATUSES.map((status) => (
+        <option key={status} value={status}>
+          {statusLabel(status)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function AttendanceRow(props: { eventId: string; user: AttendanceUser; onSaved: () => void }) {
+  const { user } = props;
+  const [status, setStatus] = useState<AttendanceStatus>(user.status);
+  const [reason, setReason] = useState(user.motivazione ?? '');
+  const { busy, error, message, run } = useAction();
+  const who = `${user.name} ${user.surname}`;
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const reply = await run(
+      () =>
+        api.setStatus(props.eventId, user.user_id, status, reason.trim() === '' ? null : reason),
+      (r) => r.message,
+    );
+    if (reply) props.onSaved();
+  };
+
+  return (
+    <tr>
+      <th scope="row">
+        {who}
+        <div class="hint">id {user.user_id}</div>
+      </th>
+      <td>{statusLabel(user.status)}</td>
+      <td>{formatDateTime(user.scanned_at)}</td>
+      <td>
+        <form class="row-form" onSubmit={(e) => void save(e)} aria-label={`Status of ${who}`}>
+          <StatusSelect value={status} onChange={setStatus} label={`New status for ${who}`} />
+          <input
+            type="text"
+            aria-label={`Reason for ${who}`}
+            placeholder="Reason (motivazione)"
+            maxLength={2000}
+            value={reason}
+            onInput={(e) => {
+              setReason(e.currentTarget.value);
+            }}
+          />
+          <button type="submit" disabled={busy}>
+            Save
+          </button>
+          <ErrorBox error={error} />
+          <Notice>{message}</Notice>
+        </form>
+      </td>
+      <td>{formatDateTime(user.updated_at)}</td>
+    </tr>
+  );
+}
+
+function SetOtherUser({ eventId, onSaved }: { eventId: string; onSaved: () => void }) {
+  const [userId, setUserId] = useState('');
+  const [status, setStatus] = useState<AttendanceStatus>('not_registered');
+  const [reason, setReason] = useState('');
+  const { busy, error, message, run } = useAction();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const reply = await run(
+      () => api.setStatus(eventId, Number(userId), status, reason.trim() === '' ? null : reason),
+      (r) => `${r.message}: ${r.user.name} ${r.user.surname}`,
+    );
+    if (reply) onSaved();
+  };
+  return (
+    <details class="card">
+      <summary>Set the status of someone who did not scan</summary>
+      <form class="stack" onSubmit={(e) => void submit(e)}>
+        <Field label="User id" hint="The id shown on the Users page.">
+          {(a) => (
+            <input
+              {...a}
+              name="user_id"
+              type="number"
+              min={1}
+              required
+              value={userId}
+              onInput={(e) => {
+                setUserId(e.currentTarget.value);
+              }}
+            />
+          )}
+        </Field>
+        <Field label="Status">
+          {(a) => <StatusSelect id={a.id} value={status} onChange={setStatus} />}
+        </Field>
+        <Field label="Reason (motivazione)">
+          {(a) => (
+            <input
+              {...a}
+              name="motivazione"
+              type="text"
+              maxLength={2000}
+              value={reason}
+              onInput={(e) => {
+                setReason(e.currentTarget.value);
+              }}
+            />
+          )}
+        </Field>
+        <ErrorBox error={error} />
+        <Notice>{message}</Notice>
+        <button type="submit" disabled={busy}>
+          Set status
+        </button>
+      </form>
+    </details>
+  );
+}
+
+/** Saves a Blob under a name, through a temporary link (no new window, no other origin). */
+function saveFile(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => {
+    URL.revokeObjectURL(url);
+  }, 10_000);
+}
+
+export function EventReportPage({ eventId }: { eventId: string }) {
+  const report = useLoad(() => api.eventReport(eventId), [eventId]);
+  const download = useAction();
+  const data = report.data;
+
+  const exportCsv = async () => {
+    const file = await download.run(
+      () => api.exportCsv(eventId),
+      (f) => `Downloaded ${f.filename ?? 'the CSV file'}`,
+    );
+    if (file) saveFile(file.blob, file.filename ?? `attendance-${eventId}.csv`);
+  };
+
+  return (
+    <section>
+      <PageTitle>{data ? `Report: ${data.event_name}` : 'Event report'}</PageTitle>
+      <p class="actions">
+        <a class="button" href={href('/admin/events')}>
+          Back to events
+        </a>
+        <a class="button" href={href(`/admin/events/${encodeURIComponent(eventId)}/qr`)}>
+          Show the QR
+        </a>
+        <button
+          type="button"
+          class="primary"
+          disabled={download.busy}
+          onClick={() => void exportCsv()}
+        >
+          Download CSV
+        </button>
+      </p>
+      <ErrorBox error={download.error} />
+      <Notice>{download.message}</Notice>
+      <ErrorBox error={report.error} />
+      {report.loading && !data && <Notice>Loading…</Notice>}
+      {data && (
+        <>
+          <dl class="facts">
+            <dt>Event id</dt>
+            <dd>{data.event_id}</dd>
+            <dt>Date</dt>
+            <dd>{formatDate(data.event_date)}</dd>
+            <dt>Present</dt>
+            <dd>
+              {data.statistics.present_count} of {data.statistics.total_users} listed (
+              {data.statistics.attendance_rate.toFixed(1)} %)
+            </dd>
+            <dt>Scanned the QR</dt>
+            <dd>{data.qr_scanners}</dd>
+            <dt>By status</dt>
+            <dd>
+              {ATTENDANCE_STATUSES.filter((s) => (data.statistics.status_breakdown[s] ?? 0) > 0)
+                .map((s) => `${statusLabel(s)}: ${String(data.statistics.status_breakdown[s])}`)
+                .join(', ') || 'none yet'}
+            </dd>
+          </dl>
+          {data.users.length === 0 ? (
+            <p>Nobody has checked in yet.</p>
+          ) : (
+            <TableWrap label="Attendance">
+              <table>
+                <caption>Attendance ({data.total_users})</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Person</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Scanned</th>
+                    <th scope="col">Change status</th>
+                    <th scope="col">Last change</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.users.map((user) => (
+                    <AttendanceRow
+                      key={user.user_id}
+                      eventId={data.event_id}
+                      user={user}
+                      onSaved={report.reload}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+          <SetOtherUser eventId={data.event_id} onSaved={report.reload} />
+        </>
+      )}
+    </section>
+  );
+}
