@@ -42,6 +42,7 @@ build: $(STAMP) ## compile every workspace to dist/
 
 bench: $(STAMP) ## benchmarks that print their figures next to a reference measured in the same run
 	npm run bench:login
+	npm run bench:gateway
 
 clean: ## remove build output and node_modules (.data/ kept unless WIPE_DATA=1, volumes unless WITH_VOLUMES=1)
 	rm -rf node_modules */node_modules monitoring/dashboard-api/node_modules */dist monitoring/dashboard-api/dist

@@ -1,0 +1,122 @@
+import fp from 'fastify-plugin';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '@cloud-backend/shared';
+
+type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook of POST /login and POST /auth/login: one bucket for both. */
+    loginRateLimit: Hook;
+    /** onRequest hook of POST /auth/register. */
+    registerRateLimit: Hook;
+  }
+}
+
+export interface RateLimitSettings {
+  globalMax: number;
+  loginMax: number;
+  registerMax: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+// The original's 429 bodies (GW §2.10), with the code every error of the port carries.
+export const RATE_LIMITED: ErrorBody = { error: 'Rate limit exceeded', code: 'RATE_LIMITED' };
+export const LOGIN_RATE_LIMITED: ErrorBody = {
+  error: 'Too many login attempts, try again later',
+  code: 'LOGIN_RATE_LIMITED',
+};
+export const REGISTER_RATE_LIMITED: ErrorBody = {
+  error: 'Too many registrations, try again later',
+  code: 'REGISTER_RATE_LIMITED',
+};
+
+interface Limit {
+  /** Distinguishes the buckets of one client (they share one store in Redis). */
+  name: string;
+  max: number;
+  timeWindow: number;
+  body: ErrorBody;
+  /** Route paths the limit does not apply to. */
+  exempt?: ReadonlySet<string>;
+}
+
+// Probes and scrapes (kubelet, Docker, Prometheus) come often from one address, and these
+// routes never reach an upstream (nginx does not even route them): throttling them would only
+// turn a busy gateway "unhealthy".
+const OPERATIONS = new Set(['/health', '/health/ready', '/metrics']);
+
+/**
+ * A fixed-window limit per client IP (IPv6 by /64) as an onRequest hook. Every answer carries
+ * the RateLimit-* headers; a refused one is a 429 with the original body and Retry-After.
+ */
+function limiter(app: FastifyInstance, limit: Limit): Hook {
+  const check = app.createRateLimit({
+    max: limit.max,
+    timeWindow: limit.timeWindow,
+    keyGenerator: (request) => `${limit.name}:${normalizeIP(request.ip)}`,
+  });
+  return async (request, reply) => {
+    if (limit.exempt?.has(request.routeOptions.url ?? '')) return;
+    const result = await check(request);
+    if (result.isAllowed) return;
+    reply.header('ratelimit-limit', result.max);
+    reply.header('ratelimit-remaining', result.remaining);
+    reply.header('ratelimit-reset', result.ttlInSeconds);
+    if (result.isExceeded) {
+      await reply.code(429).header('retry-after', result.ttlInSeconds).send(limit.body);
+    }
+  };
+}
+
+/**
+ * The rate limits of decisions §3, on @fastify/rate-limit's stores (in memory, or in Redis when
+ * app.redis is set so every replica counts together). The global limit is an application hook,
+ * so it covers every request but probes and scrapes, unknown paths included; login and
+ * registration get their own buckets on top. While Redis is unreachable the limits are skipped
+ * rather than failing requests. (In Redis the keys read
+ * `cloud-backend:gateway:rate-limit:undefinedundefined-<limit>:<ip>`: createRateLimit names a
+ * store after a route it does not have; the <limit> prefix keeps the buckets apart.)
+ */
+export default fp<RateLimitSettings>(
+  async (app, settings) => {
+    await app.register(rateLimit, {
+      global: false,
+      skipOnError: true,
+      nameSpace: 'cloud-backend:gateway:rate-limit:',
+      ...(app.redis ? { redis: app.redis } : {}),
+    });
+    app.addHook(
+      'onRequest',
+      limiter(app, {
+        name: 'global',
+        max: settings.globalMax,
+        timeWindow: MINUTE,
+        body: RATE_LIMITED,
+        exempt: OPERATIONS,
+      }),
+    );
+    app.decorate(
+      'loginRateLimit',
+      limiter(app, {
+        name: 'login',
+        max: settings.loginMax,
+        timeWindow: MINUTE,
+        body: LOGIN_RATE_LIMITED,
+      }),
+    );
+    app.decorate(
+      'registerRateLimit',
+      limiter(app, {
+        name: 'register',
+        max: settings.registerMax,
+        timeWindow: HOUR,
+        body: REGISTER_RATE_LIMITED,
+      }),
+    );
+  },
+  { name: 'gateway-rate-limits', fastify: '5.x', dependencies: ['gateway-redis'] },
+);

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { HttpError, type AccessTokenClaims } from '@cloud-backend/shared';
+import { feedReader } from '../revocations/feed.js';
+import { reportRevocationSync } from '../revocations/metrics.js';
+import { RedisRevocationMirror } from '../revocations/redis-mirror.js';
+import { RevokedSessions } from '../revocations/revoked-sessions.js';
+import { RevocationSync } from '../revocations/sync.js';
+import type { Upstream } from '../upstreams.js';
+
+export interface RevocationGuard {
+  /**
+   * False when the token's session was revoked (or the token has no session id, so it could
+   * never be revoked). Throws a 503 until the feed has been read once.
+   */
+  isActive(claims: AccessTokenClaims): boolean;
+  /** True once the feed has been read once: for /health/ready. */
+  readonly synced: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revocations: RevocationGuard;
+  }
+}
+
+export interface RevocationOptions {
+  auth: Upstream;
+  internalToken: string;
+  pollMs: number;
+  feedTimeoutMs: number;
+}
+
+const NOT_LOADED = new HttpError(
+  503,
+  'REVOCATIONS_UNAVAILABLE',
+  'Session revocations are not loaded yet; try again shortly',
+  undefined,
+  { 'retry-after': '2' },
+);
+
+/**
+ * Sessions ended at auth-service (logout, password or role change, deletion, refresh reuse) stop
+ * working here within two poll periods: the revocation feed is polled in the background and
+ * checked in memory on every request, shared through Redis when there is one (app.redis).
+ */
+export default fp<RevocationOptions>(
+  async (app, options) => {
+    const sessions = new RevokedSessions();
+    const sync = new RevocationSync({
+      sessions,
+      readFeed: feedReader(options.auth.pool, options.internalToken, options.feedTimeoutMs),
+      ...(app.redis
+        ? {
+            // A lease of half a period: some replica reads auth-service in every period.
+            mirror: new RedisRevocationMirror(
+              app.redis,
+              randomUUID(),
+              Math.max(25, Math.floor(options.pollMs / 2)),
+            ),
+          }
+        : {}),
+      pollMs: options.pollMs,
+      log: app.log.child({ component: 'revocations' }),
+    });
+
+    const guard: RevocationGuard = {
+      isActive(claims) {
+        if (!sync.synced) throw NOT_LOADED;
+        return claims.sid !== undefined && !sessions.isRevoked(claims.sid);
+      },
+      get synced() {
+        return sync.synced;
+      },
+    };
+    app.decorate('revocations', guard);
+
+    const stopReporting = reportRevocationSync({
+      lastSyncAt: () => sync.lastSyncAt,
+      revokedSessions: () => sessions.size,
+    });
+
+    app.addHook('onReady', async () => {
+      sync.start();
+    });
+    app.addHook('onClose', async () => {
+      stopReporting();
+      await sync.stop();
+    });
+  },
+  { name: 'gateway-revocations', fastify: '5.x', dependencies: ['gateway-redis'] },
+);

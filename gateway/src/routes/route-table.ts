@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { Route } from '../proxy/forward.js';
+import type { Upstreams } from '../upstreams.js';
+
+// Prometheus' lifecycle and TSDB admin endpoints: never reachable through /monitoring, even for
+// admins (the original let them POST /monitoring/-/quit).
+const PROMETHEUS_ADMIN = [/^\/-\/(quit|reload)(\/|$)/, /^\/api\/v1\/admin(\/|$)/];
+
+/**
+ * The public route table (decisions §3, GW §2.8 fixed). Fastify picks the most specific prefix,
+ * so the admin rows under /user, /auth and /api/social win over their catch-alls (D3, D4): the
+ * order below is for reading, not for matching. Query strings reach every upstream verbatim
+ * (D11); /internal paths never do (proxy/destination.ts).
+ */
+export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] {
+  const auth = upstreams['auth-service'];
+  const user = upstreams['user-service'];
+  const socialLog = upstreams['social-log-service'];
+  const dashboard = upstreams['dashboard-api'];
+  const prometheus = upstreams['prometheus-service'];
+  // Public, POST to exactly this path: a more specific route than the /auth catch-all.
+  const publicPost = { access: 'public', methods: ['POST'], exact: true } as const;
+
+  return [
+    // D1: the original sent /login to a port auth-service never listened on. It shares one
+    // 5/min bucket with /auth/login, which the original left at the global limit only.
+    {
+      upstream: auth,
+      prefix: '/login',
+      rewritePrefix: '/login',
+      ...publicPost,
+      limits: [app.loginRateLimit],
+    },
+    {
+      upstream: auth,
+      prefix: '/auth/login',
+      rewritePrefix: '/login',
+      ...publicPost,
+      limits: [app.loginRateLimit],
+    },
+    {
+      upstream: auth,
+      prefix: '/auth/register',
+      rewritePrefix: '/register',
+      ...publicPost,
+      limits: [app.registerRateLimit],
+    },
+    { upstream: auth, prefix: '/auth/admin', rewritePrefix: '/admin', access: 'admin' },
+    { upstream: auth, prefix: '/auth', rewritePrefix: '', access: 'public' },
+    { upstream: auth, prefix: '/admin', rewritePrefix: '/admin', access: 'admin' },
+
+    // D2: /user/profile reaches /profile with the verified identity, like every /user path.
+    { upstream: user, prefix: '/user/qr/admin', rewritePrefix: '/qr/admin', access: 'admin' },
+    { upstream: user, prefix: '/user/users', rewritePrefix: '/users', access: 'admin' },
+    { upstream: user, prefix: '/user', rewritePrefix: '', access: 'user' },
+
+    {
+      upstream: socialLog,
+      prefix: '/api/social/audit',
+      rewritePrefix: '/api/social/audit',
+      access: 'admin',
+    },
+    { upstream: socialLog, prefix: '/api/social', rewritePrefix: '/api/social', access: 'user' },
+
+    // D8: the original checked only the token on two /api/dashboard routes.
+    { upstream: dashboard, prefix: '/dashboard', rewritePrefix: '', access: 'admin' },
+    {
+      upstream: dashboard,
+      prefix: '/api/dashboard',
+      rewritePrefix: '/api/dashboard',
+      access: 'admin',
+    },
+
+    ...(prometheus
+      ? [
+          {
+            upstream: prometheus,
+            prefix: '/monitoring',
+            rewritePrefix: '',
+            access: 'admin',
+            methods: ['GET', 'HEAD'],
+            blocked: PROMETHEUS_ADMIN,
+          } satisfies Route,
+        ]
+      : []),
+  ];
+}

@@ -1,0 +1,198 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseFeedPage, type FeedPage } from '../src/revocations/feed.js';
+import type { RedisRevocationMirror } from '../src/revocations/redis-mirror.js';
+import { RevokedSessions, type Revocation } from '../src/revocations/revoked-sessions.js';
+import { RevocationSync } from '../src/revocations/sync.js';
+
+const HOUR = 3_600_000;
+const revocation = (id: number, sessionId = `s${id}`, ttl = HOUR): Revocation => ({
+  id: String(id),
+  sessionId,
+  expiresAt: Date.now() + ttl,
+});
+
+/** auth-service's feed over a list, in pages of two. */
+function feedOf(rows: Revocation[], reads: string[] = []) {
+  return async (since: string): Promise<FeedPage> => {
+    reads.push(since);
+    const page = rows.filter((row) => BigInt(row.id) > BigInt(since)).slice(0, 2);
+    return { revocations: page, cursor: page.at(-1)?.id ?? since, hasMore: page.length === 2 };
+  };
+}
+
+/** The mirror's behaviour in memory; `down` makes every call fail as with Redis away. */
+function memoryMirror(leads: () => boolean) {
+  const rows: Revocation[] = [];
+  const state = { down: false, rows };
+  const check = () => {
+    if (state.down) throw new Error('Redis away');
+  };
+  const mirror = {
+    readAfter: async (cursor: string) => {
+      check();
+      return rows.filter((row) => BigInt(row.id) > BigInt(cursor));
+    },
+    cursor: async () => {
+      check();
+      return rows.reduce((max, row) => (BigInt(row.id) > BigInt(max) ? row.id : max), '0');
+    },
+    append: async (more: Revocation[]) => {
+      check();
+      for (const row of more) if (!rows.some((known) => known.id === row.id)) rows.push(row);
+    },
+    lead: async () => {
+      check();
+      return leads();
+    },
+    prune: async () => {
+      check();
+    },
+  };
+  return { mirror: mirror as unknown as RedisRevocationMirror, state };
+}
+
+const log = pino({ level: 'silent' });
+
+describe('RevokedSessions', () => {
+  it('keeps sessions until their tokens expire and only moves the cursor forward', () => {
+    const sessions = new RevokedSessions();
+    sessions.apply([revocation(2, 'a'), revocation(1, 'b'), revocation(3, 'c', -1)]);
+    expect(sessions.cursor).toBe('3');
+    expect(sessions.isRevoked('a')).toBe(true);
+    expect(sessions.isRevoked('b')).toBe(true);
+    expect(sessions.isRevoked('c')).toBe(false);
+    expect(sessions.isRevoked('a', Date.now() + 2 * HOUR)).toBe(false);
+    sessions.advanceTo('2');
+    expect(sessions.cursor).toBe('3');
+    sessions.advanceTo('900000000000000001');
+    expect(sessions.cursor).toBe('900000000000000001');
+    sessions.prune(Date.now() + 2 * HOUR);
+    expect(sessions.size).toBe(0);
+  });
+});
+
+describe('parseFeedPage', () => {
+  it.each([
+    ['not an object', 'nope'],
+    ['no cursor', { revocations: [], has_more: false }],
+    [
+      'a numeric id',
+      {
+        revocations: [{ id: 1, session_id: 's', expires_at: '2030-01-01T00:00:00Z' }],
+        cursor: '1',
+        has_more: false,
+      },
+    ],
+    [
+      'a bad date',
+      {
+        revocations: [{ id: '1', session_id: 's', expires_at: 'soon' }],
+        cursor: '1',
+        has_more: false,
+      },
+    ],
+    ['no has_more', { revocations: [], cursor: '0' }],
+  ])('refuses %s', (_what, body) => {
+    expect(() => parseFeedPage(body)).toThrow(/unexpected body/);
+  });
+});
+
+describe('RevocationSync', () => {
+  it('without a mirror reads the whole feed, then what is new, page after page', async () => {
+    const rows = [revocation(1), revocation(2), revocation(3)];
+    const reads: string[] = [];
+    const sessions = new RevokedSessions();
+    const sync = new RevocationSync({ sessions, readFeed: feedOf(rows, reads), pollMs: 1000, log });
+    expect(sync.synced).toBe(false);
+    await sync.tick();
+    expect(sync.synced).toBe(true);
+    expect(reads).toEqual(['0', '2']);
+    expect(sessions.isRevoked('s3')).toBe(true);
+    rows.push(revocation(4), revocation(5), revocation(6));
+    await sync.tick();
+    expect(reads.slice(2)).toEqual(['3', '5']);
+    expect(sessions.isRevoked('s6')).toBe(true);
+    expect(sessions.isRevoked('s4')).toBe(true);
+  });
+
+  it('stays unsynced while the feed fails, and catches up when it answers', async () => {
+    let failing = true;
+    const read = feedOf([revocation(1)]);
+    const sync = new RevocationSync({
+      sessions: new RevokedSessions(),
+      readFeed: async (since) => {
+        if (failing) throw new Error('connect ECONNREFUSED');
+        return read(since);
+      },
+      pollMs: 1000,
+      log,
+    });
+    await sync.tick();
+    expect(sync.synced).toBe(false);
+    failing = false;
+    await sync.tick();
+    expect(sync.synced).toBe(true);
+  });
+
+  it('with a mirror: reads auth-service only when leading, and shares what it read', async () => {
+    const rows = [revocation(1)];
+    const reads: string[] = [];
+    let leading = false;
+    const { mirror, state } = memoryMirror(() => leading);
+    const sessions = new RevokedSessions();
+    const sync = new RevocationSync({
+      sessions,
+      readFeed: feedOf(rows, reads),
+      mirror,
+      pollMs: 1000,
+      log,
+    });
+
+    await sync.tick(); // start-up: the whole feed, whoever leads
+    expect(reads).toEqual(['0']);
+    expect(state.rows.map((row) => row.id)).toEqual(['1']);
+
+    rows.push(revocation(2));
+    await sync.tick(); // another replica leads: nothing read from auth-service
+    expect(reads).toEqual(['0']);
+    expect(sessions.isRevoked('s2')).toBe(false);
+
+    await mirror.append([revocation(2)]); // …and that replica shares what it read
+    await sync.tick();
+    expect(sessions.isRevoked('s2')).toBe(true);
+    expect(reads).toEqual(['0']);
+
+    leading = true;
+    rows.push(revocation(3));
+    await sync.tick();
+    expect(reads).toEqual(['0', '2']);
+    expect(state.rows.map((row) => row.id)).toEqual(['1', '2', '3']);
+  });
+
+  it('reads auth-service itself while Redis is away, and refills the mirror after', async () => {
+    const rows = [revocation(1)];
+    const reads: string[] = [];
+    const { mirror, state } = memoryMirror(() => true);
+    const sessions = new RevokedSessions();
+    const sync = new RevocationSync({
+      sessions,
+      readFeed: feedOf(rows, reads),
+      mirror,
+      pollMs: 1000,
+      log,
+    });
+    await sync.tick();
+
+    state.down = true;
+    rows.push(revocation(2));
+    await sync.tick();
+    expect(sessions.isRevoked('s2')).toBe(true);
+    expect(reads.at(-1)).toBe('1');
+
+    state.down = false;
+    await sync.tick(); // leads: from the mirror's position, so entry 2 reaches the mirror too
+    expect(reads.at(-1)).toBe('1');
+    expect(state.rows.map((row) => row.id)).toEqual(['1', '2']);
+  });
+});

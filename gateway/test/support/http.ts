@@ -1,0 +1,81 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** The body parsed, typed as the caller says (as light-my-request's json<T>()). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+  json<T = Record<string, unknown>>(): T;
+  /** Milliseconds from sending to the end of the answer. */
+  elapsed: number;
+}
+
+export interface Send {
+  method?: string;
+  /** Sent exactly as written: no URL parser resolves dot segments or re-encodes anything. */
+  path: string;
+  headers?: Record<string, string | string[]>;
+  body?: string | Buffer;
+  /** Stream the body in chunks without a Content-Length. */
+  chunked?: boolean;
+}
+
+/** One request over a real connection, so the gateway sees the raw request line and a peer. */
+export function send(baseUrl: string, options: Send): Promise<Answer> {
+  const { hostname, port } = new URL(baseUrl);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: hostname,
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text,
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+            json: <T>() => JSON.parse(text) as T,
+            elapsed: performance.now() - started,
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    if (options.body !== undefined && options.chunked) {
+      const body = Buffer.from(options.body);
+      const half = Math.floor(body.length / 2);
+      request.write(body.subarray(0, half));
+      request.end(body.subarray(half));
+    } else {
+      request.end(options.body);
+    }
+  });
+}
+
+/** Listens on a free port of 127.0.0.1 and returns the base URL. */
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+/** The value of one sample of /metrics, 0 when absent. */
+export async function sample(app: FastifyInstance, line: string): Promise<number> {
+  const text = (await app.inject({ url: '/metrics' })).body;
+  const found = text.split('\n').find((entry) => entry.startsWith(`${line} `));
+  return found ? Number(found.slice(line.length + 1)) : 0;
+}
