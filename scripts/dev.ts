@@ -18,6 +18,7 @@ import {
 } from './dev/child-processes.js';
 import { waitForHealth } from './dev/health.js';
 import { bold, fail, registerNames, say, warn } from './dev/output.js';
+import { buildFrontend } from './dev/frontend.js';
 import { startPostgres } from './dev/postgres-process.js';
 import { loadOrCreateSecrets } from './dev/secrets.js';
 import {
@@ -125,7 +126,7 @@ function printUrls(settings: DevSettings, admin: { email: string; password: stri
   const lines = [
     '',
     bold('cloud-backend is running'),
-    row('API (gateway)', `http://127.0.0.1:${settings.ports.gateway}`),
+    row('web app and API', `http://127.0.0.1:${settings.ports.gateway}/`),
     ...SERVICES.map((s) => row(s.name, `http://127.0.0.1:${settings.ports[s.name]}/health`)),
     row('PostgreSQL', describeDatabases(settings)),
     // Created on the first start only; a password changed later is not shown here.
@@ -161,6 +162,11 @@ async function main(): Promise<void> {
     watch(postgres);
     databases = await started.ready;
   }
+  if (isStopping()) return;
+
+  say('building the web app');
+  const buildProblem = await buildFrontend();
+  if (buildProblem) warn(`${buildProblem}; the API starts without it`);
   if (isStopping()) return;
 
   const admin = devAdmin(process.env, secrets.adminPassword);

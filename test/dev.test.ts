@@ -208,6 +208,11 @@ describe('make dev (scripts/dev.ts)', () => {
       expect(login.status).toBe(200);
       expect(((await login.json()) as { user: { role: string } }).user.role).toBe('admin');
 
+      // The web app, built at start, is served by the gateway at /.
+      const page = await fetch(`http://127.0.0.1:${ports.gateway}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<script type="module"[^>]+src="\.?\/assets\//);
+
       const tree = await descendants(dev.child.pid ?? -1);
       recorded.push(...tree);
       expect(tree.some((p) => /bin\/postgres -D/.test(p.command))).toBe(true);

@@ -17,6 +17,7 @@ import revocations from './plugins/revocations.js';
 import securityHeaders from './plugins/security-headers.js';
 import underPressure from './plugins/under-pressure.js';
 import upstreamHealth from './routes/health.js';
+import frontend from './routes/frontend.js';
 import proxyRoutes from './routes/proxy.js';
 import { createUpstreams, listUpstreams } from './upstreams.js';
 
@@ -97,5 +98,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     varyOnOrigin: origins !== '*',
   });
+  if (config.FRONTEND_DIR) await app.register(frontend, { root: config.FRONTEND_DIR });
   return app;
 }

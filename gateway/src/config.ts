@@ -21,6 +21,13 @@ const upstreams = {
   USER_SERVICE_URL: upstreamUrl('user-service', 'http://user-service:3002'),
   SOCIAL_LOG_SERVICE_URL: upstreamUrl('social-log-service', 'http://social-log-service:3003'),
   DASHBOARD_API_URL: upstreamUrl('dashboard-api', 'http://dashboard-api:3005'),
+  FRONTEND_DIR: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'the built web app (frontend/dist) to serve at / (make dev; nginx in containers)',
+    }),
+  ),
   PROMETHEUS_URL: Type.Optional(
     Type.String({
       pattern: HTTP_URL,

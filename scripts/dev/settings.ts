@@ -187,6 +187,7 @@ export function serviceEnvironments(
   return {
     gateway: withPort('gateway', {
       JWT_SECRET: jwtSecret,
+      FRONTEND_DIR: join(REPO_ROOT, 'frontend', 'dist'),
       INTERNAL_API_TOKEN: internalToken,
       AUTH_SERVICE_URL: url('auth-service'),
       USER_SERVICE_URL: url('user-service'),

