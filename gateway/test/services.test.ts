@@ -1,7 +1,8 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceApp } from '@cloud-backend/shared';
+import { OutboxWorker, type ServiceApp } from '@cloud-backend/shared';
 import { echoUpstream, type EchoUpstream } from './support/echo-upstream.js';
-import { bearer, buildGateway } from './support/gateway.js';
+import { INTERNAL_TOKEN, bearer, buildGateway } from './support/gateway.js';
 import { listen, send, type Answer } from './support/http.js';
 import { startServices, type Services } from './support/services.js';
 
@@ -201,6 +202,82 @@ describe('through the gateway to the real services', () => {
     const answer = await call('GET', '/user/profile', qr.jwt);
     expect(answer.status).toBe(401);
     expect(answer.json()).toEqual(JWT_INVALID);
+  });
+
+  it('records a scripted run in the audit trail (decisions §6)', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date());
+    const attendee = await newUser();
+    const failed = await call('POST', '/auth/login', undefined, {
+      email: attendee.user.email,
+      password: 'not the password',
+    });
+    expect(failed.status).toBe(401);
+    const event = await call('POST', '/user/qr/admin/generate', admin, {
+      event_name: `Audit ${Date.now()}`,
+      date: today,
+    });
+    expect(event.status, event.text).toBe(201);
+    const { event_id: eventId, qr_content: qrContent } = event.json<{
+      event_id: string;
+      qr_content: string;
+    }>();
+    const scan = await call('POST', '/user/qr/scan', attendee.token, {
+      qr_content: JSON.parse(qrContent) as unknown,
+    });
+    expect(scan.status, scan.text).toBe(201);
+    const status = await call(
+      'PATCH',
+      `/user/qr/admin/events/${eventId}/users/${String(attendee.user.id)}/status`,
+      admin,
+      { status: 'hospital', motivazione: 'ricoverato' },
+    );
+    expect(status.status, status.text).toBe(200);
+    expect((await call('POST', '/auth/logout', attendee.token)).status).toBe(200);
+    const promoted = await newUser();
+    const role = await call('PUT', `/admin/users/${String(promoted.user.id)}/role`, admin, {
+      role: 'admin',
+    });
+    expect(role.status, role.text).toBe(200);
+    const deleted = await call('DELETE', `/admin/users/${String(promoted.user.id)}`, admin);
+    expect(deleted.status, deleted.text).toBe(200);
+
+    // The services' outbox workers, as they run when SOCIAL_LOG_SERVICE_URL is set.
+    for (const [app, service] of [
+      [services.auth, 'auth-service'],
+      [services.user, 'user-service'],
+    ] as const) {
+      const worker = new OutboxWorker({
+        pool: app.db,
+        service,
+        targetUrl: services.env.SOCIAL_LOG_SERVICE_URL,
+        token: INTERNAL_TOKEN,
+        log: pino({ level: 'silent' }),
+      });
+      while ((await worker.deliverOnce()) > 0);
+    }
+
+    const trail = await call('GET', '/api/social/audit?limit=100', admin);
+    expect(trail.status, trail.text).toBe(200);
+    const actions = new Set(
+      trail.json<{ events: { action: string }[] }>().events.map((e) => e.action),
+    );
+    for (const action of [
+      'user.registered',
+      'user.login_succeeded',
+      'user.login_failed',
+      'user.logged_out',
+      'user.role_changed',
+      'user.deleted',
+      'event.created',
+      'attendance.check_in',
+      'attendance.status_changed',
+    ]) {
+      expect(actions, action).toContain(action);
+    }
+    expect((await call('GET', '/api/social/audit/verify', admin)).json()).toMatchObject({
+      intact: true,
+      first_broken_id: null,
+    });
   });
 
   it('reports every upstream up in /health', async () => {
