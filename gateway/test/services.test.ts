@@ -249,7 +249,7 @@ describe('through the gateway to the real services', () => {
       const worker = new OutboxWorker({
         pool: app.db,
         service,
-        targetUrl: services.env.SOCIAL_LOG_SERVICE_URL,
+        targetUrl: services.env.SOCIAL_LOG_SERVICE_URL ?? '',
         token: INTERNAL_TOKEN,
         log: pino({ level: 'silent' }),
       });
