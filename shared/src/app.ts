@@ -91,13 +91,17 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     return reply.code(404).send(NOT_FOUND);
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The hooks every request passes through are callback-style: a promise per hook per request
+  // is a measurable share of a proxy hop's cost (bench/gateway).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // A NUL can never be stored in PostgreSQL text; refused here, it cannot become a 500 in a
     // query built from a path parameter or a query string.
-    if (/%00/i.test(request.url)) {
-      await reply.code(400).send(INVALID_TEXT_IN_URL);
+    if (request.url.includes('%00')) {
+      void reply.code(400).send(INVALID_TEXT_IN_URL);
+      return;
     }
+    done();
   });
 
   // While shutting down, a response to a request already in flight closes its keep-alive
@@ -106,12 +110,13 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   // Recorded once the response is final, so 404s, 405s and errors carry their real status.
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const endpoint = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequestsTotal.inc({
       method: request.method,
@@ -123,6 +128,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
       { method: request.method, endpoint, service: options.service },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.get('/metrics', async (_request, reply) => {
