@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { TimeRangeFields } from '../../components/time-range.js';
 import { api } from '../../context.js';
 import {
   count,
@@ -149,22 +150,7 @@ export function AuditPage() {
             </select>
           )}
         </Field>
-        <Field label="From">
-          {(a) => (
-            <input
-              {...a}
-              name="from"
-              type="datetime-local"
-              value={draft.from}
-              onInput={set('from')}
-            />
-          )}
-        </Field>
-        <Field label="To">
-          {(a) => (
-            <input {...a} name="to" type="datetime-local" value={draft.to} onInput={set('to')} />
-          )}
-        </Field>
+        <TimeRangeFields from={draft.from} to={draft.to} onFrom={set('from')} onTo={set('to')} />
         <button type="submit">Apply filters</button>
       </form>
       <ErrorBox error={events.error} />

@@ -43,7 +43,7 @@ function describe(c: Collector, path: string, name: DatabaseName, stats: Databas
 }
 
 /**
- * usage_patterns.database_metrics: the original's five hard-coded numbers, now measured on the
+ * usage_patterns.database_metrics: the original's five fixed numbers, now measured on the
  * databases the dashboard reads (auth and user). The top-level figures add both up and are null
  * unless both answered; `databases` has each one's own.
  */
