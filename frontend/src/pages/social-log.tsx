@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { useFilters } from '../components/use-filters.js';
 import { TimeRangeFields } from '../components/time-range.js';
 import { api, session } from '../context.js';
 import {
@@ -110,8 +111,7 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
 /** Everyone's own social log; admins can see anyone's (GET /api/social/logs). */
 export function SocialLogPage() {
   const admin = session.user?.role === 'admin';
-  const [draft, setDraft] = useState(EMPTY);
-  const [filter, setFilter] = useState({ ...EMPTY, page: 1 });
+  const { draft, filter, set, apply, goTo } = useFilters(EMPTY);
   const logs = useLoad(
     () =>
       api.socialLogs({
@@ -125,13 +125,6 @@ export function SocialLogPage() {
       }),
     [filter],
   );
-  const set = (key: keyof typeof EMPTY) => (e: { currentTarget: { value: string } }) => {
-    setDraft({ ...draft, [key]: e.currentTarget.value });
-  };
-  const apply = (event: Event) => {
-    event.preventDefault();
-    setFilter({ ...draft, page: 1 });
-  };
   const data = logs.data;
 
   return (
@@ -201,7 +194,7 @@ export function SocialLogPage() {
             page={data.page}
             pages={Math.max(1, Math.ceil(data.total / data.limit))}
             onPage={(page) => {
-              setFilter({ ...filter, page });
+              goTo(page);
             }}
             label="Social log pages"
           />

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { useFilters } from '../../components/use-filters.js';
 import { TimeRangeFields } from '../../components/time-range.js';
 import { api } from '../../context.js';
 import {
@@ -83,8 +84,7 @@ function ChainCheck() {
 }
 
 export function AuditPage() {
-  const [draft, setDraft] = useState(EMPTY);
-  const [filter, setFilter] = useState({ ...EMPTY, page: 1 });
+  const { draft, filter, set, apply, goTo } = useFilters(EMPTY);
   const events = useLoad(
     () =>
       api.audit({
@@ -98,13 +98,6 @@ export function AuditPage() {
       }),
     [filter],
   );
-  const set = (key: keyof typeof EMPTY) => (e: { currentTarget: { value: string } }) => {
-    setDraft({ ...draft, [key]: e.currentTarget.value });
-  };
-  const apply = (event: Event) => {
-    event.preventDefault();
-    setFilter({ ...draft, page: 1 });
-  };
   const data = events.data;
 
   return (
@@ -203,7 +196,7 @@ export function AuditPage() {
             page={data.page}
             pages={Math.max(1, Math.ceil(data.total / data.limit))}
             onPage={(page) => {
-              setFilter({ ...filter, page });
+              goTo(page);
             }}
             label="Audit pages"
           />

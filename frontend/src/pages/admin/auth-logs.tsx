@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useFilters } from '../../components/use-filters.js';
 import { TimeRangeFields } from '../../components/time-range.js';
 import { AUTH_ACTIONS } from '../../api/types.js';
 import { api } from '../../context.js';
@@ -19,8 +19,7 @@ const PAGE_SIZE = 50;
 const EMPTY = { email: '', user_id: '', action: '', success: '', from: '', to: '' };
 
 export function AuthLogsPage() {
-  const [draft, setDraft] = useState(EMPTY);
-  const [filter, setFilter] = useState({ ...EMPTY, page: 1 });
+  const { draft, filter, set, apply, goTo } = useFilters(EMPTY);
   const logs = useLoad(
     () =>
       api.authLogs({
@@ -35,13 +34,6 @@ export function AuthLogsPage() {
       }),
     [filter],
   );
-  const set = (key: keyof typeof EMPTY) => (e: { currentTarget: { value: string } }) => {
-    setDraft({ ...draft, [key]: e.currentTarget.value });
-  };
-  const apply = (event: Event) => {
-    event.preventDefault();
-    setFilter({ ...draft, page: 1 });
-  };
   const data = logs.data;
 
   return (
@@ -139,7 +131,7 @@ export function AuthLogsPage() {
             page={data.page}
             pages={data.stats.pages_total}
             onPage={(page) => {
-              setFilter({ ...filter, page });
+              goTo(page);
             }}
             label="Auth log pages"
           />
