@@ -7,7 +7,7 @@ PACKAGES := package.json package-lock.json $(wildcard */package.json) monitoring
 STAMP := node_modules/.install-stamp
 
 .PHONY: help install dev test lint typecheck format build bench clean \
-	up down logs ps migrate backup restore test-compose
+	up down logs ps migrate backup restore test-compose test-faults
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ build: $(STAMP) ## compile every workspace to dist/
 bench: $(STAMP) ## benchmarks that print their figures next to a reference measured in the same run
 	npm run bench:login
 	npm run bench:gateway
+
+test-faults: $(STAMP) ## fault injection and fuzzing through the gateway (real processes; minutes)
+	bash scripts/system-tools.sh
+	npx vitest run --config test/faults/vitest.config.ts
 
 clean: ## remove build output and node_modules (.data/ kept unless WIPE_DATA=1, volumes unless WITH_VOLUMES=1)
 	rm -rf node_modules */node_modules monitoring/dashboard-api/node_modules */dist monitoring/dashboard-api/dist
