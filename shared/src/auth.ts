@@ -1,7 +1,7 @@
 /// <reference types="@fastify/jwt" preserve="true" />
 import fastifyJwt from '@fastify/jwt';
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ErrorBody } from './errors.js';
 
 /** The claims of an access token issued by auth-service (decisions §4). */
@@ -27,7 +27,8 @@ declare module '@fastify/jwt' {
   }
 }
 
-type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+/** Callback-style, so that it runs as an onRequest or preHandler hook without a promise. */
+type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,8 +61,20 @@ const DEFAULT_UNAUTHORIZED: ErrorBody = {
 };
 const DEFAULT_FORBIDDEN: ErrorBody = { error: 'Admin role required', code: 'ADMIN_REQUIRED' };
 
-const NO_HEADER = 'FST_JWT_NO_AUTHORIZATION_IN_HEADER';
-const MALFORMED_HEADER = 'FST_JWT_BAD_REQUEST';
+// How many verified tokens are remembered (see authPlugin).
+const VERIFIED_TOKENS_CACHED = 10_000;
+
+type BearerToken = { token: string } | { problem: 'missing' | 'malformed' };
+
+/**
+ * The token of an `Authorization: Bearer <token>` header, read exactly as @fastify/jwt reads it:
+ * missing without a Bearer header, malformed for a Bearer header that is not two parts.
+ */
+function bearerToken(header: string | undefined): BearerToken {
+  if (!header || !/^Bearer\s/i.test(header)) return { problem: 'missing' };
+  const parts = header.split(' ');
+  return parts.length === 2 && parts[1] ? { token: parts[1] } : { problem: 'malformed' };
+}
 
 function isAccessToken(claims: unknown): claims is AccessTokenClaims {
   const c = claims as Partial<AccessTokenClaims> | null;
@@ -82,45 +95,75 @@ function isAccessToken(claims: unknown): claims is AccessTokenClaims {
  * Access-token verification for services: HS256 only (no `none`, no RS/HS confusion), `exp`
  * required, and `typ: "access"` so that a QR token or a refresh token never passes as a login.
  */
+/**
+ * Access-token verification for services: HS256 only (no `none`, no RS/HS confusion), `exp`
+ * required, and `typ: "access"` so that a QR token or a refresh token never passes as a login.
+ *
+ * A client sends the same token with every request until it expires, so a verified token is
+ * remembered (fast-jwt's cache, keyed by the token's SHA-256, never past its `exp`): a repeat skips
+ * the decoding and the HMAC, the larger part of what a request costs the gateway. A token that
+ * fails is never cached, and the session check (revocation) still runs on every request.
+ */
 export const authPlugin = fp<AuthOptions>(
   async (app, options) => {
     await app.register(fastifyJwt, {
       secret: options.secret,
-      verify: { algorithms: ['HS256'], requiredClaims: ['exp'] },
+      verify: {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+        cache: VERIFIED_TOKENS_CACHED,
+      },
     });
     const unauthorized = options.unauthorized ?? DEFAULT_UNAUTHORIZED;
     const forbidden = options.forbidden ?? DEFAULT_FORBIDDEN;
 
-    app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
+    const refuse = (reply: FastifyReply) => {
+      options.onVerify?.(false);
+      void reply.code(401).header('www-authenticate', 'Bearer').send(unauthorized);
+    };
+
+    app.decorate('authenticate', ((request, reply, done) => {
+      const bearer = bearerToken(request.headers.authorization);
+      if (!('token' in bearer)) {
+        if (!options.missing) return refuse(reply);
+        options.onVerify?.(false);
+        void reply.code(options.missing.status).send(options.missing.body);
+        return;
+      }
       let claims: unknown;
       try {
-        claims = await request.jwtVerify();
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (options.missing && (code === NO_HEADER || code === MALFORMED_HEADER)) {
-          options.onVerify?.(false);
-          await reply.code(options.missing.status).send(options.missing.body);
-          return;
-        }
+        claims = app.jwt.verify(bearer.token);
+      } catch {
+        return refuse(reply);
       }
-      let valid = isAccessToken(claims);
+      if (!isAccessToken(claims)) return refuse(reply);
+      const accept = (active: boolean) => {
+        if (!active) return refuse(reply);
+        request.user = claims;
+        options.onVerify?.(true);
+        done();
+      };
+      if (!options.isSessionActive) return accept(true);
       // A failing session lookup (database down) propagates: a 503, not a 401 that would log
       // the user out.
-      if (valid && options.isSessionActive) {
-        valid = await options.isSessionActive(claims as AccessTokenClaims);
+      let active: Promise<boolean> | boolean;
+      try {
+        active = options.isSessionActive(claims);
+      } catch (err) {
+        done(err as Error);
+        return;
       }
-      options.onVerify?.(valid);
-      if (!valid) {
-        reply.header('www-authenticate', 'Bearer');
-        await reply.code(401).send(unauthorized);
-      }
-    });
+      if (typeof active === 'boolean') accept(active);
+      else active.then(accept, done);
+    }) satisfies Hook);
 
-    app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+    app.decorate('requireAdmin', ((request, reply, done) => {
       if ((request.user as AccessTokenClaims | undefined)?.role !== 'admin') {
-        await reply.code(403).send(forbidden);
+        void reply.code(403).send(forbidden);
+        return;
       }
-    });
+      done();
+    }) satisfies Hook);
   },
   { name: 'cloud-backend-auth', fastify: '5.x' },
 );

@@ -43,8 +43,8 @@ export function upstreamRequestHeaders(
   headers: IncomingHttpHeaders | Http2IncomingHttpHeaders,
 ): IncomingHttpHeaders {
   const result: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!isReserved(name)) result[name] = value;
+  for (const name in headers) {
+    if (!isReserved(name)) result[name] = headers[name];
   }
   result['x-request-id'] = request.id;
   result['x-forwarded-for'] = request.ip;
@@ -52,11 +52,24 @@ export function upstreamRequestHeaders(
 
   // Set by the authentication hook on routes that need a token; null elsewhere.
   const user = request.user as AccessTokenClaims | null | undefined;
-  if (user) {
-    result['x-user-id'] = String(user.user_id);
-    result['x-user-email'] = headerValue(user.email);
-    result['x-user-role'] = headerValue(user.role);
-    result['x-user-name'] = headerValue(typeof user.name === 'string' ? user.name : '');
-  }
+  if (user) Object.assign(result, identityHeaders(user));
   return result;
+}
+
+// A verified token's claims are one object for as long as it is cached (shared/src/auth.ts), so
+// the identity headers of a client's requests are worked out once per token.
+const identities = new WeakMap<AccessTokenClaims, IncomingHttpHeaders>();
+
+function identityHeaders(user: AccessTokenClaims): IncomingHttpHeaders {
+  let headers = identities.get(user);
+  if (headers === undefined) {
+    headers = {
+      'x-user-id': String(user.user_id),
+      'x-user-email': headerValue(user.email),
+      'x-user-role': headerValue(user.role),
+      'x-user-name': headerValue(typeof user.name === 'string' ? user.name : ''),
+    };
+    identities.set(user, headers);
+  }
+  return headers;
 }

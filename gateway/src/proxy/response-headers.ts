@@ -13,8 +13,8 @@ export function clientResponseHeaders(
   varyOnOrigin: boolean,
 ): IncomingHttpHeaders {
   const result: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!name.startsWith('access-control-')) result[name] = value;
+  for (const name in headers) {
+    if (!name.startsWith('access-control-')) result[name] = headers[name];
   }
   if (varyOnOrigin && result.vary !== undefined) result.vary = varyWith(result.vary, 'Origin');
   return result;
