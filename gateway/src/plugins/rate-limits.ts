@@ -59,8 +59,16 @@ function limiter(app: FastifyInstance, limit: Limit): Hook {
     timeWindow: limit.timeWindow,
     keyGenerator: (request) => `${limit.name}:${normalizeIP(request.ip)}`,
   });
+  const exemptPaths = [...(limit.exempt ?? [])];
   return async (request, reply) => {
-    if (limit.exempt?.has(request.routeOptions.url ?? '')) return;
+    // A path that does not even start like an exempt route cannot be one: request.routeOptions
+    // builds a new object on every read, so it is read only when it might matter.
+    if (
+      exemptPaths.some((path) => request.url.startsWith(path)) &&
+      limit.exempt?.has(request.routeOptions.url ?? '')
+    ) {
+      return;
+    }
     const result = await check(request);
     if (result.isAllowed) return;
     reply.header('ratelimit-limit', result.max);

@@ -57,7 +57,12 @@ export default fp<UpstreamHealthOptions>(
     };
 
     app.addHook('onRequest', (request, reply, done) => {
-      if (request.method !== 'GET' || request.routeOptions.url !== '/health') {
+      // request.url first: request.routeOptions builds a new object on every read.
+      if (
+        request.method !== 'GET' ||
+        !request.url.startsWith('/health') ||
+        request.routeOptions.url !== '/health'
+      ) {
         done();
         return;
       }
