@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authPlugin, type AuthOptions } from './auth.js';
+import { clientErrorHandler } from './client-errors.js';
 import { createPool, isDatabaseReady, type Pool } from './db.js';
 import { errorHandler, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
 import { useStorableJsonParser } from './json-body.js';
@@ -68,6 +69,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
         .code(400)
         .send({ error: 'Malformed request URL', code: 'BAD_URL' });
     },
+    // So do errors raised by Node's HTTP parser, before there is a request (client-errors.ts).
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: options.bodyLimit ?? ONE_MIB,
     requestTimeout: 30_000,

@@ -67,7 +67,9 @@ export default fp<RevocationOptions>(
     const guard: RevocationGuard = {
       isActive(claims) {
         if (!sync.synced) throw NOT_LOADED;
-        return claims.sid !== undefined && !sessions.isRevoked(claims.sid);
+        // Only a string names a session auth-service could revoke: a token whose sid is null, a
+        // number or an object could never be revoked, as one without a sid (refused too).
+        return typeof claims.sid === 'string' && !sessions.isRevoked(claims.sid);
       },
       get synced() {
         return sync.synced;

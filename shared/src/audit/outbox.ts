@@ -11,6 +11,14 @@ export type AuditEventInput = Omit<AuditEvent, 'id' | 'occurred_at' | 'service'>
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
+// A string cut to a column's length (auth-service keeps 255 UTF-16 units of a tried login
+// identifier) can end in half a surrogate pair, which PostgreSQL's JSON input refuses: the
+// event would turn a client's long emoji string into a 500. The half becomes U+FFFD, as it
+// does in a text column. In `u` mode a whole pair is one code point and never matches \p{Cs}.
+const LONE_SURROGATES = /\p{Cs}/gu;
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === 'string' ? value.replace(LONE_SURROGATES, '\uFFFD') : value;
+
 /**
  * Writes an event to the service's `audit_outbox` table. Call it with the transaction's client
  * so the event exists exactly when the change it describes does.
@@ -28,7 +36,7 @@ export async function enqueueAuditEvent(
   };
   await client.query('INSERT INTO audit_outbox (event_id, payload) VALUES ($1, $2)', [
     event.id,
-    JSON.stringify(event),
+    JSON.stringify(event, wellFormed),
   ]);
   return event;
 }
