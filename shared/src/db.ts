@@ -34,16 +34,27 @@ export async function withTransaction<T>(
   fn: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // pg-pool listens for the errors of idle clients only. A connection lost while this one is
+  // checked out but between statements (PostgreSQL restarting while fn awaits something else,
+  // such as the outbox's HTTP delivery) is emitted as an 'error' event with no listener, which
+  // ends the process. Caught here, the next statement fails on its own (a 503 for a request)
+  // and the broken client is discarded instead of going back to the pool.
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!lost) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
 

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../src/dev/index.js';
@@ -21,10 +22,16 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('graceful shutdown on %s', (signal
     await new Promise((resolve) => setTimeout(resolve, 200));
     server.child.kill(signal);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const late = await fetch(`${base}/health`).then(
-      (r) => r.status,
-      () => 'refused',
-    );
+    // On a new connection: requests on connections already open are still served (with
+    // Connection: close) while the server drains them.
+    const late = await new Promise<number | 'refused'>((resolve) => {
+      const req = request(`${base}/health`, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve('refused'));
+      req.end();
+    });
 
     const response = await inFlight;
     expect(response.status).toBe(200);
