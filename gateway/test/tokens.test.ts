@@ -162,6 +162,24 @@ describe('revoked sessions', () => {
 });
 
 describe('before the feed has been read', () => {
+  it('has read it by the time it is ready to listen, so a restart refuses no one', async () => {
+    const auth = await echoUpstream();
+    fakeFeed(auth);
+    // Checked at once, long before a poll period: only the read made before listening counts.
+    const app = await buildGateway(
+      { ...upstreamEnv(auth.url), REVOCATION_POLL_MS: '4000' },
+      { ready: false },
+    );
+    try {
+      expect(app.revocations.synced).toBe(true);
+      const response = await app.inject({ url: '/user/profile', headers: bearer(accessToken()) });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await auth.close();
+    }
+  });
+
   it('is not ready and answers 503 on authenticated routes, public ones still work', async () => {
     const auth = await echoUpstream();
     const authFeed = fakeFeed(auth);

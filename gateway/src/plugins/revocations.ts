@@ -83,7 +83,7 @@ export default fp<RevocationOptions>(
     });
 
     app.addHook('onReady', async () => {
-      sync.start();
+      await sync.start();
     });
     app.addHook('onClose', async () => {
       stopReporting();

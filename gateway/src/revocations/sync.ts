@@ -38,9 +38,19 @@ export class RevocationSync {
     return this.readFromAuth;
   }
 
-  start(): void {
+  /**
+   * Reads the feed once, then polls. Awaited before the gateway listens, so that a restarted
+   * gateway does not answer its first requests with 503 REVOCATIONS_UNAVAILABLE. Never throws:
+   * when auth-service cannot be read (each read is bounded by the feed's timeout), the gateway
+   * starts anyway and fails closed until a later poll succeeds.
+   */
+  async start(): Promise<void> {
     this.stopped = false;
-    this.schedule(0);
+    this.running = this.tick().finally(() => {
+      this.running = undefined;
+      this.schedule(this.options.pollMs);
+    });
+    await this.running;
   }
 
   async stop(): Promise<void> {
