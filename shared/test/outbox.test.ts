@@ -139,6 +139,26 @@ describe('audit outbox', () => {
     expect(target.received.map((e) => e.user_id)).toEqual([7]);
   });
 
+  it('once the receiver is back, events held back by its outage are due at once', async () => {
+    const worker = new OutboxWorker({
+      pool,
+      service: 'svc',
+      targetUrl: target.url,
+      token: TOKEN,
+      log,
+    });
+    await enqueueAuditEvent(pool, 'svc', input(1));
+    target.setFailing(true);
+    expect(await worker.deliverOnce()).toBe(0);
+    // Held back for a long while, as after several failed attempts.
+    await pool.query(`UPDATE audit_outbox SET next_attempt_at = now() + interval '1 hour'`);
+    target.setFailing(false);
+    await enqueueAuditEvent(pool, 'svc', input(2));
+    expect(await worker.deliverOnce()).toBe(1);
+    expect(await worker.deliverOnce()).toBe(1);
+    expect(target.received.map((e) => e.user_id)).toEqual([2, 1]);
+  });
+
   it('a wrong credential or an unreachable receiver is a retried failure, not a crash', async () => {
     await enqueueAuditEvent(pool, 'svc', input(8));
     const wrongToken = new OutboxWorker({

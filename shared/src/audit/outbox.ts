@@ -77,6 +77,8 @@ export class OutboxWorker {
   private running: Promise<void> | undefined;
   private stopped = true;
   private readonly url: string;
+  /** A batch was postponed because the receiver could not be reached or was failing. */
+  private heldBack = false;
 
   constructor(private readonly options: OutboxWorkerOptions) {
     this.url = new URL(AUDIT_INGEST_PATH, options.targetUrl).toString();
@@ -107,8 +109,10 @@ export class OutboxWorker {
       const outcome = await this.post(rows.map((row) => row.payload));
       if (outcome.ok) {
         await this.remove(client, rows);
+        if (this.heldBack) await this.releaseHeldBack(client);
         return rows.length;
       }
+      if (!outcome.rejected) this.heldBack = true;
       if (!outcome.rejected || rows.length === 1) {
         await this.postpone(client, rows, outcome.reason);
         return 0;
@@ -145,6 +149,20 @@ export class OutboxWorker {
               next_attempt_at = now() + make_interval(secs => least($3, power(2, attempts)))
         WHERE id = ANY($1::bigint[])`,
       [rows.map((row) => row.id), reason.slice(0, 500), this.options.maxBackoffSeconds ?? 60],
+    );
+  }
+
+  /**
+   * The receiver is back: events still waiting out a backoff from its outage are due at once,
+   * rather than up to maxBackoffSeconds later (and after newer ones). An event the receiver
+   * refused for its content keeps its backoff.
+   */
+  private async releaseHeldBack(client: Queryable): Promise<void> {
+    this.heldBack = false;
+    await client.query(
+      `UPDATE audit_outbox SET next_attempt_at = now()
+        WHERE next_attempt_at > now() AND coalesce(last_error, '') <> ALL($1::text[])`,
+      [[...REJECTED].map((status) => `HTTP ${String(status)}`)],
     );
   }
 
