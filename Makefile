@@ -43,6 +43,9 @@ build: $(STAMP) ## compile every workspace to dist/
 bench: $(STAMP) ## benchmarks that print their figures next to a reference measured in the same run
 	npm run bench:login
 	npm run bench:gateway
+	npm run bench:checkin
+	npm run bench:replicas
+	npm run bench:memory
 
 test-faults: $(STAMP) ## fault injection and fuzzing through the gateway (real processes; minutes)
 	bash scripts/system-tools.sh

@@ -9,36 +9,6 @@ import type { Db } from './db.js';
 const LISTED = `(a.scanned_at IS NOT NULL OR a.status <> 'not_registered'
   OR a.motivazione IS NOT NULL OR a.updated_by IS NOT NULL)`;
 
-export interface CheckIn {
-  user_id: number;
-  event_id: string;
-  scanned_at: Date;
-}
-
-/**
- * Records a scan in one statement, so simultaneous scans by one user cannot both succeed
- * (decisions §5): the unique (event_id, user_id) makes the second wait for the first, then see
- * its row. A row without scanned_at (a status an admin set, or a legacy pre-filled row) becomes
- * a check-in: a scan means present (D-B9). For non-admins an existing check-in gives undefined
- * (409); admins may scan again and only refresh the time, as in the original.
- */
-export async function recordCheckIn(
-  db: Db,
-  input: { eventId: string; userId: number; name: string; surname: string; admin: boolean },
-): Promise<CheckIn | undefined> {
-  const { rows } = await db.query<CheckIn>(
-    `INSERT INTO attendance AS a (event_id, user_id, name, surname, status, scanned_at, updated_at)
-     VALUES ($1, $2, left($3, 255), left($4, 255), 'present', now(), now())
-     ON CONFLICT (event_id, user_id) DO UPDATE
-        SET scanned_at = now(), updated_at = now(), status = 'present',
-            name = excluded.name, surname = excluded.surname
-      WHERE a.scanned_at IS NULL OR $5::boolean
-     RETURNING a.user_id, a.event_id, a.scanned_at`,
-    [input.eventId, input.userId, input.name, input.surname, input.admin],
-  );
-  return rows[0];
-}
-
 export interface AttendanceRow {
   id: string;
   user_id: number;

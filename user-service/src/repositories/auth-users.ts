@@ -14,7 +14,12 @@ export interface AuthUser {
 const COLUMNS = 'id, email, username, role, name, surname, created_at';
 
 export async function findAuthUser(auth: Pool, id: number): Promise<AuthUser | undefined> {
-  const { rows } = await auth.query<AuthUser>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  const { rows } = await auth.query<AuthUser>({
+    // Every first-seen account asks: prepared once per connection.
+    name: 'find-auth-user',
+    text: `SELECT ${COLUMNS} FROM users WHERE id = $1`,
+    values: [id],
+  });
   return rows[0];
 }
 

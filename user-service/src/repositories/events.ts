@@ -14,7 +14,8 @@ export interface EventRow {
   rotation_seconds: number | null;
 }
 
-const COLUMNS = `e.id, e.event_id, e.event_name, e.date::text AS date, e.starts_at, e.expires_at,
+/** The columns of EventRow, from attendance_events aliased e. */
+export const EVENT_COLUMNS = `e.id, e.event_id, e.event_name, e.date::text AS date, e.starts_at, e.expires_at,
   e.created_by, e.created_at, e.is_active, e.rotation_seconds`;
 
 /**
@@ -68,7 +69,7 @@ export async function insertEvent(
                                           expires_at, created_by, created_at, rotation_seconds)
      VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (event_id) DO NOTHING
-     RETURNING ${COLUMNS}`,
+     RETURNING ${EVENT_COLUMNS}`,
     [
       event.id,
       event.event_id,
@@ -87,7 +88,7 @@ export async function insertEvent(
 
 export async function findEvent(db: Db, eventId: string): Promise<EventRow | undefined> {
   const { rows } = await db.query<EventRow>(
-    `SELECT ${COLUMNS} FROM attendance_events e WHERE e.event_id = $1`,
+    `SELECT ${EVENT_COLUMNS} FROM attendance_events e WHERE e.event_id = $1`,
     [eventId],
   );
   return rows[0];
@@ -99,7 +100,7 @@ export async function setEventActive(
   isActive: boolean,
 ): Promise<EventRow | undefined> {
   const { rows } = await db.query<EventRow>(
-    `UPDATE attendance_events e SET is_active = $2 WHERE e.event_id = $1 RETURNING ${COLUMNS}`,
+    `UPDATE attendance_events e SET is_active = $2 WHERE e.event_id = $1 RETURNING ${EVENT_COLUMNS}`,
     [eventId, isActive],
   );
   return rows[0];
@@ -144,7 +145,7 @@ export async function listEventsWithStatistics(db: Db): Promise<EventListRow[]> 
               sum(scanned)::int AS scanned_count
          FROM per_status GROUP BY event_id
      )
-     SELECT ${COLUMNS},
+     SELECT ${EVENT_COLUMNS},
             COALESCE(p.status_breakdown, '{}'::jsonb) AS status_breakdown,
             COALESCE(p.total_users, 0) AS total_users,
             COALESCE(p.present_count, 0) AS present_count,

@@ -11,15 +11,29 @@ export interface SyncedUser {
   created_at?: Date;
 }
 
-/** The local row's state: undefined when absent. */
-export async function findLocalState(
+/**
+ * For an account the service knows: its row refreshed from the token's claims (a NULL
+ * username keeps the row's, as upsertSyncedUser does), in the same round trip that reads
+ * its state. Absent and deleted rows are left alone: those need auth's database first.
+ * Unchanged rows are not rewritten.
+ */
+export async function refreshKnownUser(
   db: Db,
-  id: number,
+  user: SyncedUser,
 ): Promise<{ deleted: boolean } | undefined> {
-  const { rows } = await db.query<{ deleted: boolean }>(
-    'SELECT deleted_at IS NOT NULL AS deleted FROM users WHERE id = $1',
-    [id],
-  );
+  const { rows } = await db.query<{ deleted: boolean }>({
+    name: 'refresh-known-user',
+    text: `WITH found AS (SELECT deleted_at IS NOT NULL AS deleted FROM users WHERE id = $1),
+          refreshed AS (
+            UPDATE users u
+               SET email = $2, role = $3, name = $4, last_name = $5, synced_at = now(),
+                   updated_at = now()
+             WHERE u.id = $1 AND u.deleted_at IS NULL
+               AND (u.email, u.role, u.name, u.last_name, u.synced_at IS NULL)
+                   IS DISTINCT FROM ($2::varchar, $3::varchar, $4::text, $5::text, false))
+     SELECT deleted FROM found`,
+    values: [user.id, user.email, user.role, user.name, user.last_name],
+  });
   return rows[0];
 }
 
@@ -29,8 +43,9 @@ export async function findLocalState(
  * rewritten, so a user's every request does not cost a write.
  */
 export async function upsertSyncedUser(db: Db, user: SyncedUser): Promise<void> {
-  await db.query(
-    `INSERT INTO users AS u (id, email, username, role, name, last_name, status, created_at,
+  await db.query({
+    name: 'upsert-synced-user',
+    text: `INSERT INTO users AS u (id, email, username, role, name, last_name, status, created_at,
                              synced_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'active', COALESCE($7, now()), now(), now())
      ON CONFLICT (id) DO UPDATE
@@ -42,7 +57,7 @@ export async function upsertSyncedUser(db: Db, user: SyncedUser): Promise<void> 
             IS DISTINCT FROM (excluded.email, excluded.role, excluded.name, excluded.last_name,
                               false, false)
          OR ($3::text IS NOT NULL AND u.username IS DISTINCT FROM $3)`,
-    [
+    values: [
       user.id,
       user.email,
       user.username,
@@ -51,7 +66,7 @@ export async function upsertSyncedUser(db: Db, user: SyncedUser): Promise<void> 
       user.last_name,
       user.created_at ?? null,
     ],
-  );
+  });
 }
 
 export async function markDeleted(db: Db, ids: number[]): Promise<number> {

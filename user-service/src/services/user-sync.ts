@@ -2,8 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokenClaims, Pool } from '@cloud-backend/shared';
 import { findAuthUser, findAuthUsers, type AuthUser } from '../repositories/auth-users.js';
 import {
-  findLocalState,
   markDeleted,
+  refreshKnownUser,
   syncedUsersAfter,
   upsertSyncedUser,
   type SyncedUser,
@@ -69,9 +69,14 @@ export class UserSync {
     const cached = this.recent.get(claims.user_id);
     if (cached && cached.key === key && cached.until > Date.now()) return true;
 
-    const local = await findLocalState(this.db, claims.user_id);
     let user = fromClaims(claims);
-    if (this.auth && (local === undefined || local.deleted)) {
+    // A known account (the common case) costs one round trip: read and refreshed at once.
+    const local = await refreshKnownUser(this.db, user);
+    if (local && !local.deleted) {
+      this.remember(claims.user_id, key);
+      return true;
+    }
+    if (this.auth) {
       let found: AuthUser | undefined;
       try {
         found = await findAuthUser(this.auth, claims.user_id);
@@ -83,10 +88,7 @@ export class UserSync {
         this.remember(claims.user_id, key);
         return true;
       }
-      if (found === undefined) {
-        if (local && !local.deleted) await markDeleted(this.db, [claims.user_id]);
-        return false;
-      }
+      if (found === undefined) return false;
       user = fromAuth(found);
     } else if (local?.deleted) {
       return false;

@@ -1,25 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  HttpError,
-  enqueueAuditEvent,
-  metrics,
-  recordSystemError,
-  withTransaction,
-} from '@cloud-backend/shared';
+import { HttpError, metrics, recordSystemError } from '@cloud-backend/shared';
 import { rfc3339 } from '../../domain/dates.js';
 import { legacyTableName } from '../../domain/event-id.js';
 import { MESSAGES, fail } from '../../messages.js';
 import { auditOrigin } from '../../plugins/audit.js';
 import { QR_TOKEN_TYPE, rotationPeriod, type QrClaims } from '../../qr/qr-token.js';
-import { recordCheckIn } from '../../repositories/attendance.js';
-import { findEvent, type EventRow } from '../../repositories/events.js';
+import { checkIn } from '../../repositories/check-in.js';
+import type { EventRow } from '../../repositories/events.js';
 import { scanSchema } from '../../schemas/attendance.js';
 
 const SERVICE = 'user-service';
 const UNKNOWN_EVENT = 'unknown';
 
-/** The event row a valid QR token names, if it may be scanned now (USER §4.8 steps 6–7). */
-function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: number): EventRow {
+/**
+ * Throws the answer for an event row a valid QR token names when it may not be scanned now
+ * (USER §4.8 steps 6–7, in the original's order); repositories/check-in.ts decides the same.
+ */
+function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: number): void {
   // A deleted and re-created namesake has another row id: the old QR does not open it.
   if (!event || !event.is_active || event.id !== claims.eid) fail(404, 'eventNotActive');
   if (nowMs < event.starts_at.getTime()) fail(400, 'eventNotStarted');
@@ -33,14 +30,15 @@ function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: numbe
       fail(400, 'qrInvalid');
     }
   }
-  return event;
 }
 
 /**
  * POST /qr/scan (USER §4.8): the same checks, order, codes and messages as the original, with
  * its defects fixed: the QR token has its own key and type (D-S2), HS256 only (D-S4), a
  * validity window in the events' time zone (D-B8), and the check-in is one INSERT … ON
- * CONFLICT, so simultaneous scans give one 201 and 409s, never a 500 (D-B4).
+ * CONFLICT, so simultaneous scans give one 201 and 409s, never a 500 (D-B4). Reading the
+ * event, the check-in and its audit event are one statement (repositories/check-in.ts): the
+ * lecture-hall burst of issue 9 is bound by round trips to PostgreSQL.
  */
 const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -66,28 +64,36 @@ const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const claims = app.qrTokens.verify(token, now);
         if (!claims) fail(400, 'qrInvalid');
         eventLabel = claims.event_id;
-        const event = checkWindow(await findEvent(app.db, claims.event_id), claims, now);
 
         const user = request.user;
-        const checkIn = await withTransaction(app.db, async (client) => {
-          const recorded = await recordCheckIn(client, {
-            eventId: event.event_id,
-            userId: user.user_id,
-            name: typeof user.name === 'string' ? user.name : 'Unknown',
-            surname: typeof user.surname === 'string' ? user.surname : 'User',
-            admin: user.role === 'admin',
-          });
-          if (!recorded) fail(409, 'alreadyCheckedIn');
-          await enqueueAuditEvent(client, SERVICE, {
+        const result = await checkIn(app.db, {
+          eventId: claims.event_id,
+          eventRowId: claims.eid,
+          rot: claims.rot,
+          nowMs: now,
+          userId: user.user_id,
+          name: typeof user.name === 'string' ? user.name : 'Unknown',
+          surname: typeof user.surname === 'string' ? user.surname : 'User',
+          admin: user.role === 'admin',
+          service: SERVICE,
+          audit: {
             action: 'attendance.check_in',
             user_id: user.user_id,
             actor_id: null,
             success: true,
             ...auditOrigin(request),
-            details: { event_id: event.event_id, status: 'present' },
-          });
-          return recorded;
+            details: { event_id: claims.event_id, status: 'present' },
+          },
         });
+        // The statement judged the window; checkWindow names what it refused. Both read the
+        // same row at the same moment, so a refusal it cannot name is a QR out of its window.
+        if (!result.open) {
+          checkWindow(result.event, claims, now);
+          fail(400, 'qrInvalid');
+        }
+        const event = result.event;
+        if (!event) fail(404, 'eventNotActive');
+        if (!result.scannedAt) fail(409, 'alreadyCheckedIn');
 
         metrics.qrScansTotal.inc({ event_id: eventLabel, status: 'success', service: SERVICE });
         return await reply.code(201).send({
@@ -96,7 +102,7 @@ const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           event_id: event.event_id,
           event_name: event.event_name,
           status: 'present' as const,
-          timestamp: rfc3339(checkIn.scanned_at),
+          timestamp: rfc3339(result.scannedAt),
           validation: 'automatic' as const,
           table_name: legacyTableName(event.event_id),
         });
