@@ -34,6 +34,7 @@ describe('the web app under make dev', () => {
       expect(page.headers['content-type']).toMatch(/text\/html/);
       expect(page.headers['cache-control']).toBe('no-cache');
       expect(page.headers['x-content-type-options']).toBe('nosniff');
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
       expect(page.body).toContain('<title>Attendance</title>');
     }
   });
@@ -61,5 +62,8 @@ describe('the web app under make dev', () => {
   it('still proxies the API beside it', async () => {
     const profile = await gateway.inject({ url: '/user/profile' });
     expect(profile.statusCode).toBe(401);
+    // A page's policy: JSON answers go without it (nosniff), as the original's did.
+    expect(profile.headers['content-security-policy']).toBeUndefined();
+    expect(profile.headers['x-content-type-options']).toBe('nosniff');
   });
 });

@@ -100,11 +100,12 @@ describe('two gateway replicas sharing one Redis (REDIS_URL)', () => {
       feed.revoke(sid);
       for (const base of [...urls, url]) {
         await expect
-          .poll(async () => (await ask(base)).status, { timeout: 5000, interval: 25 })
+          .poll(async () => (await ask(base)).status, { timeout: 10_000, interval: 25 })
           .toBe(401);
       }
-      // Well inside the 10 s promised, with a 100 ms poll.
-      expect(Date.now() - revokedAt).toBeLessThan(2000);
+      // The promise is 10 s; with a 100 ms poll it takes well under a second on an idle machine,
+      // and the bound is the promise so that a busy test machine cannot make it flaky.
+      expect(Date.now() - revokedAt).toBeLessThan(10_000);
       expect((await ask(url)).json()).toEqual({
         error: 'Token non valido o mancante',
         code: 'JWT_INVALID',

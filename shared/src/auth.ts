@@ -3,6 +3,7 @@ import fastifyJwt from '@fastify/jwt';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ErrorBody } from './errors.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** The claims of an access token issued by auth-service (decisions §4). */
 export interface AccessTokenClaims {
@@ -94,26 +95,29 @@ function isAccessToken(claims: unknown): claims is AccessTokenClaims {
 /**
  * Access-token verification for services: HS256 only (no `none`, no RS/HS confusion), `exp`
  * required, and `typ: "access"` so that a QR token or a refresh token never passes as a login.
- */
-/**
- * Access-token verification for services: HS256 only (no `none`, no RS/HS confusion), `exp`
- * required, and `typ: "access"` so that a QR token or a refresh token never passes as a login.
- *
- * A client sends the same token with every request until it expires, so a verified token is
- * remembered (fast-jwt's cache, keyed by the token's SHA-256, never past its `exp`): a repeat skips
- * the decoding and the HMAC, the larger part of what a request costs the gateway. A token that
- * fails is never cached, and the session check (revocation) still runs on every request.
+ * A token that passed is remembered until its `exp` (verified-tokens.ts).
  */
 export const authPlugin = fp<AuthOptions>(
   async (app, options) => {
     await app.register(fastifyJwt, {
       secret: options.secret,
-      verify: {
-        algorithms: ['HS256'],
-        requiredClaims: ['exp'],
-        cache: VERIFIED_TOKENS_CACHED,
-      },
+      verify: { algorithms: ['HS256'], requiredClaims: ['exp'] },
     });
+    const verified = new VerifiedTokens<AccessTokenClaims>(VERIFIED_TOKENS_CACHED);
+    const verify = (token: string): AccessTokenClaims | undefined => {
+      const now = Date.now();
+      const known = verified.get(token, now);
+      if (known !== undefined) return known;
+      let claims: unknown;
+      try {
+        claims = app.jwt.verify(token);
+      } catch {
+        return undefined;
+      }
+      if (!isAccessToken(claims)) return undefined;
+      verified.add(token, claims);
+      return claims;
+    };
     const unauthorized = options.unauthorized ?? DEFAULT_UNAUTHORIZED;
     const forbidden = options.forbidden ?? DEFAULT_FORBIDDEN;
 
@@ -130,13 +134,8 @@ export const authPlugin = fp<AuthOptions>(
         void reply.code(options.missing.status).send(options.missing.body);
         return;
       }
-      let claims: unknown;
-      try {
-        claims = app.jwt.verify(bearer.token);
-      } catch {
-        return refuse(reply);
-      }
-      if (!isAccessToken(claims)) return refuse(reply);
+      const claims = verify(bearer.token);
+      if (claims === undefined) return refuse(reply);
       const accept = (active: boolean) => {
         if (!active) return refuse(reply);
         request.user = claims;

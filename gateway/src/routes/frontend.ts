@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
+import { DOCUMENT_SECURITY_POLICY } from '../plugins/security-headers.js';
 
 export interface FrontendOptions {
   /** The built web app (frontend/dist). */
@@ -21,15 +22,20 @@ export default fp<FrontendOptions>(
     // Cache headers are set per route below: the plugin's own would override them.
     await app.register(fastifyStatic, { root, serve: false, cacheControl: false });
     const index = { schema: { hide: true } };
+    // The web app's files carry the Content-Security-Policy that API answers go without.
+    const policy = { 'content-security-policy': DOCUMENT_SECURITY_POLICY };
     for (const url of ['/', '/index.html']) {
       app.get(url, index, (_request, reply) =>
-        reply.header('cache-control', 'no-cache').sendFile('index.html'),
+        reply.headers(policy).header('cache-control', 'no-cache').sendFile('index.html'),
       );
     }
-    app.get('/favicon.svg', index, (_request, reply) => reply.sendFile('favicon.svg'));
+    app.get('/favicon.svg', index, (_request, reply) =>
+      reply.headers(policy).sendFile('favicon.svg'),
+    );
     app.get<{ Params: { '*': string } }>('/assets/*', index, (request, reply) =>
       // Vite names assets by content hash: a name never changes meaning.
       reply
+        .headers(policy)
         .header('cache-control', 'public, max-age=31536000, immutable')
         .sendFile(`assets/${request.params['*']}`),
     );
