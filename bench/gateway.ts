@@ -1,14 +1,14 @@
 /**
  * What the gateway costs on an authenticated light GET, measured side by side in one run:
  *
- *   npm run bench:gateway          (BENCH_DURATION=5 seconds per measurement, BENCH_ROUNDS=3)
+ *   npm run bench:gateway          (BENCH_DURATION=5 seconds per measurement, BENCH_ROUNDS=5)
  *
  * GET /user/profile (JWT verified, JSON from user-service) three ways, each a separate process
  * on a real port: directly to user-service; through a bare proxy hop (bench/lib/bare-proxy.ts:
  * Fastify + @fastify/jwt + @fastify/http-proxy and nothing else, the floor of a Node hop);
  * and through the real gateway (logging, metrics, CORS, helmet, rate limit, revocation check,
  * identity headers). At 50 connections: requests/s, p50, p99; at 1 connection: mean latency.
- * The targets take turns over BENCH_ROUNDS rounds (default 3); figures are medians.
+ * The targets take turns over BENCH_ROUNDS rounds (default 5); figures are medians.
  * Goals (issue: gateway): gateway ≥ 0.9 × the bare hop's throughput, and ≤ 1 ms mean latency
  * added over direct at 1 connection. On one 2-core machine a hop cannot reach more than about
  * half the direct throughput (two servers share the cores), so that ratio is reported only.
@@ -24,7 +24,7 @@ import { siblingDatabase } from './lib/sibling-database.js';
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 // The machine is shared: the three targets take turns, round after round, and each figure is
 // the median of its rounds, so a burst of someone else's load does not land on one target only.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARMUP = 2;
 const MANY = 50;
 
