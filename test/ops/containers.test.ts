@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { productionEnvironment, readCompose } from './compose-files.js';
-import { readRepoFile } from './support.js';
+import { repoPath, readRepoFile } from './support.js';
 
 // decisions §2: the official images, each behind a variable.
 const OFFICIAL: Record<string, string> = {
@@ -24,24 +25,36 @@ const base = readCompose('docker-compose.yml');
 const prod = readCompose('docker-compose.prod.yml');
 
 describe('Dockerfiles', () => {
+  it('one service.Dockerfile: multi-stage from NODE_IMAGE, production dependencies, non-root, healthcheck', () => {
+    const text = readRepoFile('service.Dockerfile');
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+    const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(froms.length).toBeGreaterThanOrEqual(3);
+    for (const from of froms) expect(['${NODE_IMAGE}', 'manifests', 'deps']).toContain(from);
+    expect(text).toContain('npm ci --ignore-scripts');
+    expect(text).toContain(
+      'npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w shared -w ${SERVICE}',
+    );
+    // The dependency install is shared by every image: no service ARG before it.
+    expect(text.indexOf('ARG SERVICE')).toBeGreaterThan(text.indexOf('FROM manifests AS deps'));
+    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^EXPOSE \$\{PORT\}$/m);
+    expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", ".*\/health\/ready/m);
+    expect(text).toMatch(/^CMD \["node", "--enable-source-maps", "dist\/server.js"\]$/m);
+    expect(text).toContain('if [ -d ${SERVICE}/migrations ]');
+    expect(text).not.toMatch(/^COPY[^\n]*\.env\b/m);
+  });
+
   it.each(SERVICES)(
-    '$dir: multi-stage from NODE_IMAGE, production dependencies, non-root, healthcheck',
+    '$dir: built from service.Dockerfile with its folder and port',
     ({ dir, port, migrations }) => {
-      const text = readRepoFile(`${dir}/Dockerfile`);
-      expect(text).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
-      const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-      expect(froms.length).toBeGreaterThanOrEqual(3);
-      for (const from of froms) expect(['${NODE_IMAGE}', 'manifests', 'deps']).toContain(from);
-      expect(text).toContain('npm ci --ignore-scripts');
-      expect(text).toContain(
-        `npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w shared -w ${dir}`,
-      );
-      expect(text).toMatch(/^USER node$/m);
-      expect(text).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
-      expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", ".*\/health\/ready/m);
-      expect(text).toMatch(/^CMD \["node", "--enable-source-maps", "dist\/server.js"\]$/m);
-      expect(text.includes(`COPY ${dir}/migrations`)).toBe(migrations);
-      expect(text).not.toMatch(/^COPY[^\n]*\.env\b/m);
+      const name = dir.split('/').at(-1) ?? dir;
+      const build = base.services[name]?.build;
+      expect(build?.dockerfile).toBe('service.Dockerfile');
+      expect(build?.args?.SERVICE).toBe(dir);
+      expect(build?.args?.PORT).toBe(String(port));
+      expect(existsSync(repoPath(`${dir}/migrations`))).toBe(migrations);
+      expect(existsSync(repoPath(`${dir}/Dockerfile`))).toBe(false);
     },
   );
 

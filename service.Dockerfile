@@ -1,5 +1,7 @@
-# social-log-service image. Build context: the repository root (the workspace lockfile and shared/):
-#   docker build -f social-log-service/Dockerfile .
+# The image of one Node service: gateway, auth-service, user-service, social-log-service or
+# monitoring/dashboard-api (SERVICE, the workspace folder) listening on PORT. Build context: the
+# repository root (the workspace lockfile and shared/):
+#   docker build -f service.Dockerfile --build-arg SERVICE=auth-service --build-arg PORT=3001 .
 # Stages: manifests (package.json files) -> deps (npm ci, cached across every service image)
 # -> build (tsc) -> runtime-deps (production dependencies of this service and shared only)
 # -> runtime (non-root, no compiler, no dev dependencies).
@@ -17,35 +19,44 @@ COPY social-log-service/package.json social-log-service/
 COPY monitoring/dashboard-api/package.json monitoring/dashboard-api/
 COPY frontend/package.json frontend/
 
-# The same instructions in every image's Dockerfile, so BuildKit runs them once for all.
+# Before any ARG of the service: BuildKit runs this stage once for every image.
 FROM manifests AS deps
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund
 
 FROM deps AS build
+ARG SERVICE
 COPY tsconfig.base.json ./
 COPY shared/ shared/
-COPY social-log-service/ social-log-service/
+COPY ${SERVICE}/ ${SERVICE}/
 # Types were checked by CI (npm run typecheck, in source mode); here tsc only emits JavaScript.
-RUN npm run build -w shared -- --noCheck && npm run build -w social-log-service -- --noCheck
+RUN npm run build -w shared -- --noCheck && npm run build -w ${SERVICE} -- --noCheck
+# What the runtime takes of the service: its JavaScript, and its migrations where it has them.
+RUN mkdir -p /out/${SERVICE} \
+ && cp -r ${SERVICE}/dist /out/${SERVICE}/ \
+ && if [ -d ${SERVICE}/migrations ]; then cp -r ${SERVICE}/migrations /out/${SERVICE}/; fi
 
 FROM manifests AS runtime-deps
+ARG SERVICE
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w shared -w social-log-service \
- && rm -rf gateway auth-service user-service monitoring frontend
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w shared -w ${SERVICE} \
+ && for workspace in gateway auth-service user-service social-log-service monitoring/dashboard-api frontend; do \
+      if [ "$workspace" != "${SERVICE}" ]; then rm -rf "$workspace"; fi; \
+    done
 COPY --from=build /app/shared/dist shared/dist
-COPY --from=build /app/social-log-service/dist social-log-service/dist
-COPY social-log-service/migrations social-log-service/migrations
+COPY --from=build /out/ ./
 
 FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+ARG PORT
 ENV NODE_ENV=production \
     LOG_FORMAT=json \
-    PORT=3003
+    PORT=${PORT}
 # Owned by root and read-only for the service: it can change none of its own code.
 COPY --from=runtime-deps /app /app
-WORKDIR /app/social-log-service
+WORKDIR /app/${SERVICE}
 USER node
-EXPOSE 3003
+EXPOSE ${PORT}
 # Ready = listening, migrations applied, database answering. Node's fetch: no curl in the image.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
