@@ -7,241 +7,37 @@
 // The stack is a compose project of its own (COMPOSE_E2E_PROJECT), removed with its volumes
 // at the end; a developer's own `docker compose` stack is never touched.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
+import {
+  ADMIN,
+  DATABASES,
+  PROJECT,
+  SERVICES,
+  api,
+  call,
+  compose,
+  dumps,
+  eventually,
+  login,
+  make,
+  psql,
+  rowCounts,
+  seconds,
+  stack,
+} from './compose-stack.js';
 import { metricNames, readYaml, repoPath } from './support.js';
 
-const PROJECT = process.env.COMPOSE_E2E_PROJECT ?? `cbe2e${randomBytes(3).toString('hex')}`;
-// Every service but the two without a stand-in image here.
-const SERVICES = [
-  'auth-db',
-  'user-db',
-  'social-log-db',
-  'auth-service',
-  'user-service',
-  'social-log-service',
-  'dashboard-api',
-  'gateway',
-  'nginx',
-  'prometheus-service',
-  'pg-backup',
-];
-const DATABASES = ['auth_logs_db', 'users_db', 'social_logs_db'];
-const ADMIN = { email: 'admin@example.com', password: 'development-only-admin' };
-
-interface Ports {
-  http: number;
-  https: number;
-  prometheus: number;
-}
-let ports: Ports;
-let backupDir: string;
-let certificate = '';
 const timings: string[] = [];
 let failed = false;
 
-function composeEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    COMPOSE_PROJECT_NAME: PROJECT,
-    HTTP_PORT: String(ports.http),
-    HTTPS_PORT: String(ports.https),
-    PROMETHEUS_PORT: String(ports.prometheus),
-    BACKUP_HOST_DIR: backupDir,
-    CORS_ORIGINS: `https://localhost:${ports.https}`,
-    // The test's own requests must not be rate-limited (they all come from one address).
-    RATE_LIMIT_LOGIN_MAX: '100',
-    RATE_LIMIT_REGISTER_MAX: '100',
-    // Cheap hashing: the test measures the stack, not bcrypt.
-    BCRYPT_COST: '4',
-  };
-}
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** docker compose …, for the test's project; rejects on a non-zero exit unless `allowFail`. */
-function compose(
-  args: string[],
-  options: { input?: string; allowFail?: boolean } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['compose', '-p', PROJECT, ...args], {
-      cwd: repoPath(),
-      env: composeEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const result = { code: code ?? 1, stdout, stderr };
-      if (code === 0 || options.allowFail) resolve(result);
-      else
-        reject(
-          new Error(`docker compose ${args.join(' ')} exited ${code}:\n${stderr.slice(-4000)}`),
-        );
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
-
-/** A Make target of the repository against the test's project (COMPOSE_PROJECT_NAME). */
-function make(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('make', ['--no-print-directory', ...args], {
-      cwd: repoPath(),
-      env: composeEnv(),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve({ code, stdout, stderr });
-      else reject(new Error(`make ${args.join(' ')} exited ${code}:\n${stdout}${stderr}`));
-    });
-  });
-}
-
-const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(0);
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  json: () => unknown;
-}
-
-/** A request to nginx on loopback, checking its certificate is the one it made for localhost. */
-function call(
-  method: string,
-  url: string,
-  options: { token?: string; body?: unknown } = {},
-): Promise<Reply> {
-  const target = new URL(url);
-  const secure = target.protocol === 'https:';
-  const send = secure ? httpsRequest : httpRequest;
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = send(
-      {
-        method,
-        host: '127.0.0.1',
-        port: target.port,
-        path: target.pathname + target.search,
-        headers: {
-          host: `localhost:${target.port}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        },
-        ...(secure ? { ca: certificate, servername: 'localhost' } : {}),
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: text,
-            json: () => JSON.parse(text) as unknown,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const api = (path: string) => `https://localhost:${ports.https}${path}`;
-
-async function eventually<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-  );
-}
-
-async function login(email: string, password: string): Promise<string> {
-  const reply = await call('POST', api('/auth/login'), { body: { email, password } });
-  expect(reply.status, reply.body).toBe(200);
-  return (reply.json() as { token: string }).token;
-}
-
-async function psql(service: string, database: string, sql: string): Promise<string> {
-  const result = await compose([
-    'exec',
-    '-T',
-    service,
-    'psql',
-    '-U',
-    'postgres',
-    '-d',
-    database,
-    '-Atq',
-    '-c',
-    sql,
-  ]);
-  return result.stdout.trim();
-}
-
-/** Row counts of every table of a database, as "table=count" lines. */
-async function rowCounts(service: string, database: string): Promise<string> {
-  const tables = (
-    await psql(
-      service,
-      database,
-      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
-    )
-  )
-    .split('\n')
-    .filter(Boolean);
-  const counts: string[] = [];
-  for (const table of tables) {
-    counts.push(
-      `${table}=${await psql(service, database, `SELECT count(*) FROM public."${table}"`)}`,
-    );
-  }
-  return counts.join('\n');
-}
-
-const dumps = (database: string) =>
-  readdirSync(backupDir).filter((name) =>
-    new RegExp(`^${database}_\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}\\.sql\\.gz$`).test(name),
-  );
-
 describe(`the Docker stack (compose project ${PROJECT})`, () => {
   beforeAll(async () => {
-    ports = { http: await freePort(), https: await freePort(), prometheus: await freePort() };
-    backupDir = mkdtempSync(join(tmpdir(), 'cb-e2e-backups-'));
+    stack.ports = { http: await freePort(), https: await freePort(), prometheus: await freePort() };
+    stack.backupDir = mkdtempSync(join(tmpdir(), 'cb-e2e-backups-'));
     await compose(['down', '--volumes', '--remove-orphans'], { allowFail: true });
     const started = performance.now();
     await compose(['build']);
@@ -249,8 +45,9 @@ describe(`the Docker stack (compose project ${PROJECT})`, () => {
     const up = performance.now();
     await compose(['up', '-d', '--wait', ...SERVICES]);
     timings.push(`up --wait (fresh volumes): ${seconds(up)} s; build + up: ${seconds(started)} s`);
-    certificate = (await compose(['exec', '-T', 'nginx', 'cat', '/etc/nginx/certs/fullchain.pem']))
-      .stdout;
+    stack.certificate = (
+      await compose(['exec', '-T', 'nginx', 'cat', '/etc/nginx/certs/fullchain.pem'])
+    ).stdout;
   });
 
   afterAll(async () => {
@@ -263,7 +60,7 @@ describe(`the Docker stack (compose project ${PROJECT})`, () => {
       await compose(['down', '--volumes', '--remove-orphans', '--rmi', 'local'], {
         allowFail: true,
       });
-      rmSync(backupDir, { recursive: true, force: true });
+      rmSync(stack.backupDir, { recursive: true, force: true });
     }
     process.stdout.write(`\ncompose e2e timings (${PROJECT}):\n  ${timings.join('\n  ')}\n`);
   });
@@ -293,9 +90,11 @@ describe(`the Docker stack (compose project ${PROJECT})`, () => {
   });
 
   step('HTTP redirects to HTTPS, which sends HSTS', async () => {
-    const redirect = await call('GET', `http://localhost:${ports.http}/user/profile?x=1`);
+    const redirect = await call('GET', `http://localhost:${stack.ports.http}/user/profile?x=1`);
     expect(redirect.status).toBe(301);
-    expect(redirect.headers.location).toBe(`https://localhost:${ports.https}/user/profile?x=1`);
+    expect(redirect.headers.location).toBe(
+      `https://localhost:${stack.ports.https}/user/profile?x=1`,
+    );
     const health = await call('GET', api('/health'));
     expect(health.status, health.body).toBe(200);
     expect(health.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
@@ -371,7 +170,7 @@ describe(`the Docker stack (compose project ${PROJECT})`, () => {
     const targets = await eventually(
       'every target up',
       async () => {
-        const reply = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`);
+        const reply = await fetch(`http://127.0.0.1:${stack.ports.prometheus}/api/v1/targets`);
         const body = (await reply.json()) as {
           data: { activeTargets: { labels: { job: string }; health: string }[] };
         };
@@ -461,7 +260,7 @@ describe(`the Docker stack (compose project ${PROJECT})`, () => {
         async () => {
           const query = encodeURIComponent('pg_backup_last_success_timestamp_seconds');
           const reply = await fetch(
-            `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${query}`,
+            `http://127.0.0.1:${stack.ports.prometheus}/api/v1/query?query=${query}`,
           );
           const body = (await reply.json()) as {
             data: { result: { metric: { database: string } }[] };
