@@ -1,5 +1,4 @@
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceApp } from '@cloud-backend/shared';
@@ -8,7 +7,7 @@ import { deriveQrKey } from '../../user-service/src/qr/qr-token.js';
 import { echoUpstream, type EchoUpstream } from './support/echo-upstream.js';
 import { fakeFeed } from './support/fake-feed.js';
 import { accessToken, bearer, buildGateway, upstreamEnv } from './support/gateway.js';
-import { listen, send } from './support/http.js';
+import { exchangeBytes, listen, send } from './support/http.js';
 
 // The attack list of the security review, beyond what tokens.test.ts already refuses (alg
 // none, HS512, a wrong key, expired, no exp, typ attendance_qr, no typ, no sid, a string
@@ -157,24 +156,11 @@ const profile = (headers: Record<string, string | string[]>) =>
   send(base, { path: '/user/profile', headers });
 
 /** Bytes written as they are, for what an HTTP client library refuses to send. */
-function raw(request: string): Promise<{ status: number; type: string; body: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    // Written, not ended: a half-closed connection may be dropped before a proxied answer
-    // comes back. Connection: close (or the parser's refusal) ends it.
-    const socket = connect(Number(port), hostname, () =>
-      socket.write(Buffer.from(request, 'latin1')),
-    );
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = text.split('\r\n\r\n');
-      const type = /^content-type:\s*(.*)$/im.exec(head)?.[1] ?? '';
-      resolve({ status: Number(head.split(' ')[1]), type, body });
-    });
-  });
+async function raw(request: string): Promise<{ status: number; type: string; body: string }> {
+  const text = await exchangeBytes(base, request);
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const type = /^content-type:\s*(.*)$/im.exec(head)?.[1] ?? '';
+  return { status: Number(head.split(' ')[1]), type, body };
 }
 const rawGet = (authorization: string) =>
   raw(

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signTestToken } from '@cloud-backend/shared/testing';
 import { bearer } from '../../gateway/test/support/gateway.js';
-import { send, type Answer } from '../../gateway/test/support/http.js';
+import { exchangeBytes, send, type Answer } from '../../gateway/test/support/http.js';
 import { casesFor, describeCase, type FuzzCase } from './support/cases.js';
 import { collectRoutes, type FuzzRoute } from './support/routes.js';
-import { closeConnections, exchangeBytes, sendRaw } from './support/send.js';
+import { closeConnections, sendRaw } from './support/send.js';
 import { startSystem, type Sessions } from './support/system.js';
 import { RouteStats, problemWith } from './support/verdict.js';
 

@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 export interface Answer {
@@ -21,6 +21,10 @@ export interface Send {
   body?: string | Buffer;
   /** Stream the body in chunks without a Content-Length. */
   chunked?: boolean;
+  /** Keep-alive connections to reuse (default: a new connection per request). */
+  agent?: Agent;
+  /** Fail the request when no answer has come in this time. */
+  timeoutMs?: number;
 }
 
 /** One request over a real connection, so the gateway sees the raw request line and a peer. */
@@ -35,7 +39,8 @@ export function send(baseUrl: string, options: Send): Promise<Answer> {
         method: options.method ?? 'GET',
         path: options.path,
         headers: options.headers,
-        agent: false,
+        agent: options.agent ?? false,
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -54,6 +59,9 @@ export function send(baseUrl: string, options: Send): Promise<Answer> {
         response.on('error', reject);
       },
     );
+    request.on('timeout', () => {
+      request.destroy(new Error(`no answer within ${String(options.timeoutMs)} ms`));
+    });
     request.on('error', reject);
     if (options.body !== undefined && options.chunked) {
       const body = Buffer.from(options.body);
@@ -63,6 +71,28 @@ export function send(baseUrl: string, options: Send): Promise<Answer> {
     } else {
       request.end(options.body);
     }
+  });
+}
+
+/**
+ * Bytes written as they are (what an HTTP client refuses to send), and every byte that comes
+ * back until the server closes the connection.
+ */
+export function exchangeBytes(baseUrl: string, bytes: string, timeoutMs = 15_000): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    // Written, not ended: a half-closed connection may be dropped before a proxied answer
+    // comes back. The request's Connection: close, or the parser's refusal, ends it.
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(Buffer.from(bytes, 'latin1'));
+    });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error('no end of answer')));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
   });
 }
 
