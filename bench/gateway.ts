@@ -13,10 +13,10 @@
  * added over direct at 1 connection. On one 2-core machine a hop cannot reach more than about
  * half the direct throughput (two servers share the cores), so that ratio is reported only.
  */
-import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { freePort } from '@cloud-backend/shared/dev';
+import { combine, measureGet, type Measure } from './lib/measure.js';
 import { benchDatabase } from './lib/postgres.js';
 import { startService, type RunningService } from './lib/service.js';
 import { siblingDatabase } from './lib/sibling-database.js';
@@ -28,58 +28,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARMUP = 2;
 const MANY = 50;
 
-interface Measure {
-  rps: number;
-  p50: number;
-  p99: number;
-  mean: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function measure(url: string, token: string, connections: number, duration: number) {
-  const result = await autocannon({
-    url,
-    connections,
-    duration,
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const rps = result['2xx'] / result.duration;
-  return {
-    rps,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    // autocannon's histogram keeps whole milliseconds; over one connection, one request at a
-    // time, the mean round trip is exactly the inverse of the rate.
-    mean: connections === 1 ? 1000 / rps : result.latency.mean,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  } satisfies Measure;
-}
-
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
-}
-
-/** The median of each figure over rounds; failures are summed. */
-function combine(rounds: Measure[]): Measure {
-  const of = (key: keyof Measure) => rounds.map((round) => round[key]);
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  return {
-    rps: median(of('rps')),
-    p50: median(of('p50')),
-    p99: median(of('p99')),
-    mean: median(of('mean')),
-    non2xx: sum(of('non2xx')),
-    errors: sum(of('errors')),
-  };
-}
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const authDb = await benchDatabase('bench_gateway_auth');
@@ -159,7 +109,7 @@ try {
   const rounds = new Map<Name, { many: Measure[]; one: Measure[] }>(
     targets.map(([name]) => [name, { many: [], one: [] }]),
   );
-  for (const [, url] of targets) await measure(url, token, MANY, WARMUP);
+  for (const [, url] of targets) await measureGet(url, token, MANY, WARMUP);
   for (let round = 1; round <= ROUNDS; round++) {
     say(
       `round ${String(round)}/${String(ROUNDS)}: ${String(MANY)} connections, then 1, ${String(DURATION)} s each…`,
@@ -167,7 +117,7 @@ try {
     for (const connections of [MANY, 1]) {
       const line: string[] = [];
       for (const [name, url] of targets) {
-        const result = await measure(url, token, connections, DURATION);
+        const result = await measureGet(url, token, connections, DURATION);
         rounds.get(name)?.[connections === 1 ? 'one' : 'many'].push(result);
         line.push(`${name} ${fmt(result.rps, 0)}/s`);
       }

@@ -10,10 +10,10 @@
  * Goals (issue: auth-service): logins/s ≥ 0.9 × the limit, event-loop p99 < 50 ms.
  */
 import autocannon from 'autocannon';
-import bcrypt from 'bcrypt';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { freePort } from '@cloud-backend/shared/dev';
+import { bcryptLimit } from './lib/measure.js';
 import { benchDatabase } from './lib/postgres.js';
 import { scrape, startService } from './lib/service.js';
 
@@ -22,25 +22,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const USERS = 20;
 const PASSWORD = 'benchmark password';
-
-/** Comparisons per second with `parallel` running at once, for `seconds`. */
-async function bcryptLimit(seconds: number): Promise<number> {
-  const hash = await bcrypt.hash(PASSWORD, COST);
-  // libuv's pool has 4 threads by default: keep it full so every core is busy.
-  const parallel = Math.max(4, availableParallelism());
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (performance.now() < deadline) {
-        await bcrypt.compare(PASSWORD, hash);
-        done++;
-      }
-    }),
-  );
-  return done / ((performance.now() - start) / 1000);
-}
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
@@ -66,7 +47,7 @@ try {
   }
 
   process.stdout.write(`bcrypt limit at cost ${String(COST)} (${String(DURATION / 2)} s)…\n`);
-  const limitBefore = await bcryptLimit(DURATION / 2);
+  const limitBefore = await bcryptLimit(COST, PASSWORD, DURATION / 2);
 
   const LOOP = ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds'];
   await scrape(service.url, LOOP); // starts a new event-loop window
@@ -91,7 +72,7 @@ try {
   const loopP99 = loop.nodejs_eventloop_lag_p99_seconds ?? NaN;
   const loopMax = loop.nodejs_eventloop_lag_max_seconds ?? NaN;
 
-  const limitAfter = await bcryptLimit(DURATION / 2);
+  const limitAfter = await bcryptLimit(COST, PASSWORD, DURATION / 2);
   const limit = (limitBefore + limitAfter) / 2;
   const seconds = result.duration;
   const ok = result['2xx'] / seconds;

@@ -7,6 +7,8 @@ export interface Measure {
   rps: number;
   p50: number;
   p99: number;
+  /** Mean round trip, ms. */
+  mean: number;
   non2xx: number;
   errors: number;
 }
@@ -32,16 +34,21 @@ export function combine(rounds: Measure[]): Measure {
     rps: median(of('rps')),
     p50: median(of('p50')),
     p99: median(of('p99')),
+    mean: median(of('mean')),
     non2xx: sum(of('non2xx')),
     errors: sum(of('errors')),
   };
 }
 
-function toMeasure(result: autocannon.Result): Measure {
+function toMeasure(result: autocannon.Result, connections: number): Measure {
+  const rps = result['2xx'] / result.duration;
   return {
-    rps: result['2xx'] / result.duration,
+    rps,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    // autocannon's histogram keeps whole milliseconds; over one connection, one request at a
+    // time, the mean round trip is exactly the inverse of the rate.
+    mean: connections === 1 ? 1000 / rps : result.latency.mean,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
@@ -61,6 +68,7 @@ export async function measureGet(
       duration: seconds,
       headers: { authorization: `Bearer ${token}` },
     }),
+    connections,
   );
 }
 
@@ -89,6 +97,7 @@ export async function measureLogin(
         },
       ],
     }),
+    connections,
   );
 }
 
