@@ -67,7 +67,7 @@ export const setStatusSchema = {
     user_id: Type.String({ description: 'a decimal user id' }),
   }),
   body: Type.Object({
-    status: Type.String({ description: 'one of the 7 statuses of USER §5.7' }),
+    status: Type.String({ description: 'one of the 7 attendance statuses' }),
     motivazione: Type.Optional(
       Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], {
         description: 'the reason, free text',

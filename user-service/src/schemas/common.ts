@@ -45,7 +45,7 @@ export const StatusSchema = Type.Union(
     Type.Literal('vacancy'),
     Type.Literal('personal'),
   ],
-  { description: 'one of the 7 attendance statuses (USER §5.7)' },
+  { description: "one of the 7 attendance statuses, in the original's order" },
 );
 
 /** page/limit are read leniently, as the original did: junk falls back to the default. */
@@ -73,5 +73,5 @@ export const StatisticsSchema = Type.Object(
     attendance_rate: Type.Number({ description: 'present_count / total_users × 100, unrounded' }),
     status_breakdown: Type.Record(Type.String(), Type.Integer()),
   },
-  { description: 'USER §5.8' },
+  { description: "the event's attendance counts, over the users listed for it" },
 );
