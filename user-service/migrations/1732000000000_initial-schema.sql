@@ -1,12 +1,68 @@
 -- Up Migration
 
 -- The port's baseline. On a fresh database it creates the schema; on a database the original
--- left behind (USER §6) it brings `users` and `attendance_events` to this shape (the next
--- migration then moves the original's per-event tables into `attendance`). The migrations run
--- in one transaction: a failure changes nothing.
+-- left behind (whatever path its migration files took: docs/switch-over.md) it brings `users`
+-- and `attendance_events` to this shape (the next migration then copies the original's
+-- per-event tables into `attendance` and keeps them in the `legacy` schema). The migrations
+-- run in one transaction: a failure changes nothing.
 
 -- The original wrote wall-clock UTC into columns without a time zone (the server ran in UTC).
 SET LOCAL timezone = 'UTC';
+
+------------------------------------------------------------------------------------------------
+-- legacy: the original's data as it was, kept read-only beside the port's tables until the
+-- operator removes it (docs/switch-over.md). Created on every database so the service and the
+-- import command can read its report tables whatever the database's history.
+------------------------------------------------------------------------------------------------
+CREATE SCHEMA IF NOT EXISTS legacy;
+
+-- Views over the tables changed below. The original's two views (statistics from counters
+-- nothing maintained) block any change of the columns they read, so they are dropped; their
+-- definitions, and those of any other view an operator added, are kept here and reported.
+CREATE TABLE IF NOT EXISTS legacy.dropped_views (
+  view_name text PRIMARY KEY,
+  definition text NOT NULL,
+  dropped_at timestamptz NOT NULL DEFAULT now()
+);
+
+DO $$
+DECLARE
+  v record;
+  views regclass[] := '{}';
+BEGIN
+  -- A database the original left behind: keep its events exactly as they were (with the fake
+  -- rows and unused counters removed further down) before anything changes them.
+  IF to_regclass('attendance_events') IS NOT NULL
+     AND to_regclass('legacy.original_attendance_events') IS NULL THEN
+    CREATE TABLE legacy.original_attendance_events AS TABLE attendance_events;
+  END IF;
+  -- Every view reading users or attendance_events, and the views reading those, in turn.
+  FOR v IN
+    WITH RECURSIVE dependent(oid) AS (
+      SELECT r.ev_class
+        FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+       WHERE d.classid = 'pg_rewrite'::regclass
+         AND d.refobjid IN (to_regclass('users'), to_regclass('attendance_events'))
+      UNION
+      SELECT r.ev_class
+        FROM dependent p JOIN pg_depend d ON d.refobjid = p.oid
+        JOIN pg_rewrite r ON r.oid = d.objid
+       WHERE d.classid = 'pg_rewrite'::regclass AND r.ev_class <> p.oid
+    )
+    SELECT c.oid::regclass AS view, c.relname, c.relkind
+      FROM pg_class c WHERE c.oid IN (SELECT oid FROM dependent) AND c.relkind IN ('v', 'm')
+  LOOP
+    INSERT INTO legacy.dropped_views (view_name, definition)
+      VALUES (v.view::text, pg_get_viewdef(v.view, true))
+      ON CONFLICT (view_name) DO NOTHING;
+    views := views || v.view;
+  END LOOP;
+  FOR v IN SELECT c.oid::regclass AS view, c.relkind FROM pg_class c WHERE c.oid = ANY (views) LOOP
+    -- CASCADE: a view of a view may already have gone with the one it read.
+    EXECUTE format('DROP %s IF EXISTS %s CASCADE',
+                   CASE v.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, v.view);
+  END LOOP;
+END $$;
 
 ------------------------------------------------------------------------------------------------
 -- users: a local copy of auth-service's accounts (synced from tokens and the auth database),
@@ -76,7 +132,8 @@ CREATE INDEX IF NOT EXISTS idx_users_username ON users (username);
 CREATE INDEX IF NOT EXISTS idx_users_role ON users (role);
 
 -- Synced rows carry auth-service's ids; profiles created here draw from 1 000 000 000 up, so
--- the two never collide (the original's sequence was never moved past synced ids: D-B15).
+-- the two never collide (the original never moved its sequence past synced ids, so its own
+-- inserts could take an id auth-service would later give someone else).
 SELECT setval(pg_get_serial_sequence('users', 'id'),
               GREATEST(999999999, (SELECT COALESCE(max(id), 0) FROM users)));
 
@@ -108,14 +165,6 @@ BEGIN
     END IF;
   END LOOP;
 END $$;
-
--- The original's views read the columns dropped below.
-DROP VIEW IF EXISTS event_attendance_stats_automatic;
-DROP VIEW IF EXISTS automatic_qr_admin_monitoring;
-
--- The fake "Daily Attendance Check" rows of the original's 0013 (D-B12).
-DELETE FROM attendance_events
- WHERE qr_jwt = 'sample.jwt.token.for.analytics' AND event_name = 'Daily Attendance Check';
 
 -- Counters nothing ever maintained, an image path nothing ever set, and 0013's "timestamp".
 ALTER TABLE attendance_events
@@ -162,12 +211,12 @@ CREATE INDEX attendance_events_listing_idx ON attendance_events (created_at DESC
 ------------------------------------------------------------------------------------------------
 -- attendance: one row per user and event, for every event (never a table per event).
 ------------------------------------------------------------------------------------------------
--- An early version of the original had a static "attendance" table (USER §4.9). Keep it aside;
--- the next migration copies its rows.
+-- An early version of the original had a static "attendance" table (its history and today
+-- routes still read it). Keep it in `legacy`; the next migration copies its rows.
 DO $$
 BEGIN
   IF to_regclass('attendance') IS NOT NULL THEN
-    ALTER TABLE attendance RENAME TO attendance_legacy_static;
+    ALTER TABLE attendance SET SCHEMA legacy;
   END IF;
 END $$;
 
@@ -187,13 +236,15 @@ CREATE TABLE attendance (
   scanned_at timestamptz,
   updated_by integer REFERENCES users (id) ON DELETE SET NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
-  -- Makes a double check-in impossible, even for simultaneous scans (D-B4).
+  -- Makes a double check-in impossible, even for simultaneous scans (the original could record
+  -- two: docs/compatibility.md).
   CONSTRAINT attendance_event_user_key UNIQUE (event_id, user_id)
 );
 CREATE INDEX attendance_user_idx ON attendance (user_id);
 
 ------------------------------------------------------------------------------------------------
--- audit_outbox: audit events waiting for delivery to social-log-service (decisions §6).
+-- audit_outbox: audit events waiting for delivery to social-log-service (the shared outbox:
+-- shared/src/audit/outbox.ts).
 ------------------------------------------------------------------------------------------------
 CREATE TABLE audit_outbox (
   id bigserial PRIMARY KEY,
@@ -208,8 +259,22 @@ CREATE INDEX audit_outbox_due_idx ON audit_outbox (next_attempt_at, id);
 
 -- Down Migration
 
--- Reverts the port's additions only. The check-ins in `attendance` are lost: restore a backup
--- rather than migrating down a database that holds real data.
+-- Reverts the port's additions only, and never at the cost of a check-in: with any row in
+-- `attendance` it refuses (restore a backup instead: docs/switch-over.md). The `legacy` schema,
+-- which holds the original's own tables, is never touched by a migration.
+DO $$
+DECLARE
+  n bigint;
+BEGIN
+  SELECT count(*) INTO n FROM attendance;
+  IF n > 0 THEN
+    RAISE EXCEPTION 'attendance holds % check-in(s); a down migration never deletes them: restore a backup instead (docs/switch-over.md)', n;
+  END IF;
+  SELECT count(*) INTO n FROM audit_outbox;
+  IF n > 0 THEN
+    RAISE EXCEPTION 'audit_outbox holds % audit event(s) not yet delivered to social-log-service; start the service until they are delivered', n;
+  END IF;
+END $$;
 DROP TABLE IF EXISTS audit_outbox;
 DROP TABLE IF EXISTS attendance;
 DROP INDEX IF EXISTS attendance_events_listing_idx;

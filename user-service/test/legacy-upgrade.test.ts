@@ -159,29 +159,84 @@ describe('upgrading a database the original left behind', () => {
     ]);
   });
 
-  it('drops the moved tables, the dead functions, views and fake row; keeps what maps to no event', async () => {
-    const tables = await client.query<{ t: string }>(
-      `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+  it('keeps every original table in legacy, with a report; drops the dead functions, views and fake row', async () => {
+    const tables = await client.query<{ schema: string; t: string }>(
+      `SELECT schemaname AS schema, tablename AS t FROM pg_tables
+        WHERE schemaname IN ('public', 'legacy') ORDER BY 1, 2`,
     );
-    expect(tables.rows.map((r) => r.t)).toEqual([
-      'attendance',
-      'attendance_events',
-      'attendance_ghost_2025_01_01',
-      'audit_outbox',
-      'pgmigrations',
-      'users',
+    // Both events' table names cut to these 63 bytes: one table for the two.
+    const longTable = `attendance_${LONG.replaceAll('-', '_')}`.slice(0, 63);
+    expect(tables.rows.map((r) => `${r.schema}.${r.t}`)).toEqual([
+      `legacy.${longTable}`,
+      'legacy.attendance_daily_check_2025_06_09',
+      'legacy.attendance_ghost_2025_01_01',
+      'legacy.attendance_team_meeting_2099_06_10',
+      'legacy.dropped_views',
+      'legacy.event_tables',
+      'legacy.original_attendance_events',
+      'legacy.unmapped_rows',
+      'public.attendance',
+      'public.attendance_events',
+      'public.audit_outbox',
+      'public.pgmigrations',
+      'public.users',
     ]);
+    const report = await client.query(
+      'SELECT table_name, event_ids, rows::int, moved::int, unmapped::int FROM legacy.event_tables ORDER BY 1',
+    );
+    expect(report.rows).toEqual([
+      {
+        table_name: longTable,
+        event_ids: [`${LONG}-2025-06-01`, `${LONG}-2025-06-02`],
+        rows: 2,
+        moved: 2,
+        unmapped: 0,
+      },
+      {
+        table_name: 'attendance_daily_check_2025_06_09',
+        event_ids: ['daily-check-2025-06-09'],
+        rows: 4,
+        moved: 4,
+        unmapped: 0,
+      },
+      { table_name: 'attendance_ghost_2025_01_01', event_ids: [], rows: 1, moved: 0, unmapped: 1 },
+      {
+        table_name: 'attendance_team_meeting_2099_06_10',
+        event_ids: ['team-meeting-2099-06-10'],
+        rows: 2,
+        moved: 2,
+        unmapped: 0,
+      },
+    ]);
+    const unmapped = await client.query(
+      'SELECT table_name, user_id, reason FROM legacy.unmapped_rows ORDER BY 1',
+    );
+    expect(unmapped.rows).toEqual([
+      { table_name: 'attendance_ghost_2025_01_01', user_id: 7, reason: 'no_event' },
+    ]);
+    await expect(client.query('DELETE FROM legacy.attendance_ghost_2025_01_01')).rejects.toThrow(
+      /read-only/,
+    );
     const leftovers = await client.query(
       `SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = 'public'
        UNION ALL SELECT viewname FROM pg_views WHERE schemaname = 'public'`,
     );
     expect(leftovers.rows).toEqual([]);
+    const views = await client.query('SELECT view_name FROM legacy.dropped_views ORDER BY 1');
+    expect(views.rows).toEqual([
+      { view_name: 'automatic_qr_admin_monitoring' },
+      { view_name: 'event_attendance_stats_automatic' },
+    ]);
     const events = await client.query<{ event_id: string }>(
       'SELECT event_id FROM attendance_events ORDER BY event_id',
     );
     expect(events.rows.map((r) => r.event_id)).not.toContain('daily-2025-06-20');
     expect(events.rows).toHaveLength(4);
+    const kept = await client.query(
+      'SELECT count(*)::int AS n FROM legacy.original_attendance_events',
+    );
+    expect(kept.rows).toEqual([{ n: 5 }]);
   });
 
   it("keeps the original's users with their ids, roles and emails", async () => {
@@ -280,7 +335,7 @@ describe('upgrading a database with the early static attendance table', () => {
           scanned_at: null,
         },
       ]);
-      const kept = await client.query('SELECT count(*)::int AS n FROM attendance_legacy_static');
+      const kept = await client.query('SELECT count(*)::int AS n FROM legacy.attendance');
       expect(kept.rows).toEqual([{ n: 2 }]);
     } finally {
       await client.end();
