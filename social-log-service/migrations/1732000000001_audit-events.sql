@@ -1,7 +1,7 @@
 -- Up Migration
 
--- The audit trail (decisions §6): security-relevant events sent by auth-service and
--- user-service. Append-only and tamper-evident:
+-- The audit trail (docs/compatibility.md#audit-trail): security-relevant events sent by
+-- auth-service and user-service. Append-only and tamper-evident:
 --   * each row stores prev_hash (the previous row's hash, 64 zeros for the first row) and
 --     hash = sha256(prev_hash || canonical form of the row), computed by the service
 --     (src/audit/hash-chain.ts) and recomputed by GET /api/social/audit/verify;

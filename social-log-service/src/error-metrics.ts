@@ -3,8 +3,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * system_errors_total{service, error_type}: the original counted body_parse, missing_fields and
- * db_error on its one route (GW §4.2); the port keeps those names, adds invalid_field for the
- * length and character checks the original left to the database, and counts on every route.
+ * db_error on its one route (docs/compatibility.md#social-log-post); the port keeps those names,
+ * adds invalid_field for the length and character checks the original left to the database, and
+ * counts on every route.
  */
 const BY_CODE: Record<string, string> = {
   INVALID_BODY: 'body_parse',

@@ -16,7 +16,10 @@ import { parseTimeRange } from '../validation/time-range.js';
 // (application/vnd.example+json). Anything else is "Invalid body".
 const VENDOR_JSON = /^application\/[\w!#$%&'*+.^`|~-]+\+json(?:\s*;|$)/i;
 
-/** POST /api/social/log (GW §4.2, fixed per D17/D18) and GET /api/social/logs (decisions §6). */
+/**
+ * POST /api/social/log, the original's route with its fixes (docs/compatibility.md#social-log-post,
+ * #fix-social-log), and GET /api/social/logs, which the port adds (#social-logs-get).
+ */
 export const socialLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Scoped to this plugin: every way a body can fail to parse, prototype poisoning included,
   // becomes the original's "Invalid body".

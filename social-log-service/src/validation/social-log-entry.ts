@@ -10,9 +10,9 @@ import {
   type NewSocialLogBody,
 } from '../schemas/social-logs.js';
 
-/** The original's answer to a body it cannot parse (GW §4.2), with a code added. */
+/** The original's answer to a body it cannot parse, with a code added. */
 export const INVALID_BODY: ErrorBody = { error: 'Invalid body', code: 'INVALID_BODY' };
-/** The original's answer to an empty, null or absent field (GW §4.2), with a code added. */
+/** The original's answer to an empty, null or absent field, with a code added. */
 export const MISSING_FIELDS: ErrorBody = { error: 'Missing fields', code: 'MISSING_FIELDS' };
 
 const LIMITS = { social: SOCIAL_MAX, content: CONTENT_MAX, status: STATUS_MAX } as const;
@@ -22,7 +22,8 @@ function fail(body: ErrorBody, details?: unknown): never {
 }
 
 /**
- * The checks of GW §4.2 in the original's order, then the ones the port adds (D17):
+ * The original's checks in its order (docs/compatibility.md#social-log-post), then the ones the
+ * port adds (#fix-social-log):
  *   1. a timestamp that is not RFC 3339 (the empty string included) is "Invalid body": the
  *      original's JSON decoder refused it before looking at anything else;
  *   2. an absent, null or empty field, or Go's zero time, is "Missing fields";
