@@ -1,5 +1,17 @@
 -- Up Migration
 
+-- An operator of the original may have applied its schema.sql by hand (its POST /api/social/log
+-- only worked then). Its rows name no user, which every entry here must, so the table is kept
+-- as it was in the read-only `legacy` schema rather than copied (docs/switch-over.md), and the
+-- service reports it at every start.
+DO $$
+BEGIN
+  IF to_regclass('social_logs') IS NOT NULL THEN
+    CREATE SCHEMA IF NOT EXISTS legacy;
+    ALTER TABLE social_logs SET SCHEMA legacy;
+  END IF;
+END $$;
+
 -- The social_logs table of the original's schema.sql, which nothing ever applied, with its
 -- fixes (docs/compatibility.md#fix-social-log): `timestamp` keeps the client's instant
 -- (timestamptz, not a wall-clock time stripped of its offset), every row names the user who wrote
