@@ -1,7 +1,10 @@
 import { Pool } from 'undici';
 import type { Config } from './config.js';
 
-/** The `target_service` label values of gateway_proxy_requests_total (OPS §7.2). */
+/**
+ * The `target_service` label values of gateway_proxy_requests_total
+ * (docs/compatibility.md#metric-names).
+ */
 export type UpstreamName =
   'auth-service' | 'user-service' | 'social-log-service' | 'dashboard-api' | 'prometheus-service';
 
@@ -23,7 +26,7 @@ export type Upstreams = Record<Exclude<UpstreamName, 'prometheus-service'>, Upst
 /**
  * One undici pool per upstream, with the connect and response timeouts of the configuration, so
  * a dead upstream costs a request at most UPSTREAM_CONNECT_TIMEOUT_MS and a hung one at most
- * UPSTREAM_TIMEOUT_MS (D9).
+ * UPSTREAM_TIMEOUT_MS (docs/compatibility.md#fix-upstream-errors).
  */
 export function createUpstreams(config: Config): Upstreams {
   const make = (name: UpstreamName, url: string, readyPath = '/health/ready'): Upstream => ({

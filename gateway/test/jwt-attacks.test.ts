@@ -12,7 +12,7 @@ import { exchangeBytes, listen, send } from './support/http.js';
 // The attack list of the security review, beyond what tokens.test.ts already refuses (alg
 // none, HS512, a wrong key, expired, no exp, typ attendance_qr, no typ, no sid, a string
 // user_id, no role, a tampered payload, garbage, no header, Basic, "Bearer "). Every refusal
-// must be the original gateway's body (GW §2.10), never a 5xx.
+// must be the original gateway's body (docs/compatibility.md#gateway-errors), never a 5xx.
 const JWT_INVALID = { error: 'Token non valido o mancante', code: 'JWT_INVALID' };
 const ADMIN_REQUIRED = { error: 'Access denied. Admin role required.', code: 'ADMIN_REQUIRED' };
 

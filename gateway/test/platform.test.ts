@@ -111,7 +111,8 @@ describe('gateway platform', () => {
   });
 });
 
-describe('CORS and security headers on every response (D5)', () => {
+// docs/compatibility.md#fix-cors-headers
+describe('CORS and security headers on every response', () => {
   const origin = { origin: 'https://app.example' };
 
   it.each([
@@ -184,7 +185,8 @@ describe('CORS and security headers on every response (D5)', () => {
   });
 });
 
-describe('logs (D6)', () => {
+// docs/compatibility.md#fix-logs
+describe('logs', () => {
   it('never contain passwords, tokens, Authorization or Cookie', async () => {
     const password = 'hunter2-correct-horse';
     const token = asUser().authorization;

@@ -71,7 +71,8 @@ describe('global limit (RATE_LIMIT_GLOBAL_MAX per minute per client IP)', () => 
     expect((await from('203.0.113.11', { path: '/auth/me' })).status).toBe(200);
   });
 
-  it('cannot be dodged by prepending addresses to X-Forwarded-For (D7)', async () => {
+  // docs/compatibility.md#fix-rate-limits
+  it('cannot be dodged by prepending addresses to X-Forwarded-For', async () => {
     for (let i = 0; i < 8; i++) await from(`10.9.9.${i}, 203.0.113.20`, { path: '/auth/me' });
     const refused = await from('198.51.100.99, 203.0.113.20', { path: '/auth/me' });
     expect(refused.status).toBe(429);
@@ -79,7 +80,8 @@ describe('global limit (RATE_LIMIT_GLOBAL_MAX per minute per client IP)', () => 
 });
 
 describe('login limit (RATE_LIMIT_LOGIN_MAX per minute per client IP)', () => {
-  it('is one bucket for POST /login and POST /auth/login (D1)', async () => {
+  // docs/compatibility.md#fix-login-route
+  it('is one bucket for POST /login and POST /auth/login', async () => {
     const ip = '203.0.113.30';
     for (const path of ['/login', '/auth/login', '/login', '/auth/login/', '/login']) {
       const answer = await from(ip, login(path));

@@ -7,7 +7,8 @@ import { listen, send } from './support/http.js';
 type Access = 'public' | 'user' | 'admin';
 type Target = 'auth' | 'user' | 'social' | 'dashboard' | 'prometheus';
 
-// Every row of decisions §3, each with a query string (D11: the original dropped it on many).
+// Every row of the route table (docs/compatibility.md#gateway-routes), each with a query string
+// (the original dropped it on many: #fix-query-strings).
 const ROWS: [string, string, Access, Target, string][] = [
   ['POST', '/login?x=1', 'public', 'auth', '/login?x=1'],
   ['POST', '/auth/login?x=1', 'public', 'auth', '/login?x=1'],
@@ -140,7 +141,7 @@ describe('the route table', () => {
     expect(upstreams[target].last()?.url).toBe(upstreamPath);
   });
 
-  it('forwards everything after the first "?" verbatim, a second "?" included (D11)', async () => {
+  it('forwards everything after the first "?" verbatim, a second "?" included', async () => {
     const answer = await send(base, { path: '/user/profile?a=1?b=2&c&d=%2F+x', headers: asUser() });
     expect(answer.json()).toMatchObject({ url: '/profile?a=1?b=2&c&d=%2F+x' });
   });
@@ -169,7 +170,8 @@ describe('the route table', () => {
 });
 
 describe('identity and forwarding headers', () => {
-  it('replaces client-sent X-User-* with the verified identity (D2)', async () => {
+  // docs/compatibility.md#fix-identity-headers
+  it('replaces client-sent X-User-* with the verified identity', async () => {
     const token = accessToken({ user_id: 42, email: 'ada@example.com', role: 'user', name: 'Ada' });
     await send(base, {
       path: '/user/profile',
@@ -224,7 +226,8 @@ describe('identity and forwarding headers', () => {
     expect(upstreams.user.last('/profile')?.headers['x-request-id']).toBe(id);
   });
 
-  it('names the client from X-Forwarded-For only through a trusted proxy (D7)', async () => {
+  // docs/compatibility.md#fix-rate-limits
+  it('names the client from X-Forwarded-For only through a trusted proxy', async () => {
     // The test connects from 127.0.0.1, which the default TRUST_PROXY (loopback, private
     // networks) trusts: the right-most address it does not trust is the client.
     await send(base, {
@@ -364,7 +367,8 @@ describe('bodies', () => {
 });
 
 describe('upstream answers', () => {
-  it('passes redirects (as gateway paths) and repeated headers through (D15)', async () => {
+  // docs/compatibility.md#fix-proxy-headers
+  it('passes redirects (as gateway paths) and repeated headers through', async () => {
     upstreams.auth.respond((request, response) => {
       if (!request.url.startsWith('/moved')) return false;
       response.setHeader('set-cookie', ['a=1; HttpOnly', 'b=2; HttpOnly']);

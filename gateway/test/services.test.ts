@@ -97,7 +97,8 @@ afterAll(async () => {
 });
 
 describe('through the gateway to the real services', () => {
-  it('logs in at POST /login (D1) and at POST /auth/login', async () => {
+  // docs/compatibility.md#fix-login-route
+  it('logs in at POST /login and at POST /auth/login', async () => {
     const user = await newUser();
     expect(user.token).toBeTruthy();
     const again = await call('POST', '/auth/login', undefined, {
@@ -107,7 +108,8 @@ describe('through the gateway to the real services', () => {
     expect(again.status).toBe(200);
   });
 
-  it('answers /user/profile with the verified identity (D2), whatever the client claims', async () => {
+  // docs/compatibility.md#fix-identity-headers
+  it('answers /user/profile with the verified identity, whatever the client claims', async () => {
     const user = await newUser();
     const answer = await call('GET', '/user/profile', user.token, undefined, {
       'x-user-email': 'admin@example.com',
@@ -122,7 +124,8 @@ describe('through the gateway to the real services', () => {
     });
   });
 
-  it('checks the admin role at the gateway for /user/qr/admin/* (D3) and /user/users* (D4)', async () => {
+  // docs/compatibility.md#fix-admin-at-gateway
+  it('checks the admin role at the gateway for /user/qr/admin/* and /user/users*', async () => {
     const user = await newUser();
     // user-service learns of a user from the first request that carries its token.
     expect((await call('GET', '/user/profile', user.token)).status).toBe(200);
@@ -141,7 +144,8 @@ describe('through the gateway to the real services', () => {
     expect(users.status).toBe(200);
   });
 
-  it('records the client address the gateway determined in the auth logs (D7)', async () => {
+  // docs/compatibility.md#fix-client-ip-logged
+  it('records the client address the gateway determined in the auth logs', async () => {
     const user = await newUser();
     await call(
       'POST',
@@ -179,7 +183,8 @@ describe('through the gateway to the real services', () => {
     expect((await call('GET', '/api/social/audit/verify', admin)).status).toBe(200);
   });
 
-  it('reaches dashboard-api (D8: admins only) and Prometheus', async () => {
+  // docs/compatibility.md#fix-admin-at-gateway
+  it('reaches dashboard-api (admins only) and Prometheus', async () => {
     const user = await newUser();
     expect((await call('GET', '/api/dashboard/security', user.token)).json()).toEqual(
       ADMIN_REQUIRED,
@@ -204,7 +209,8 @@ describe('through the gateway to the real services', () => {
     expect(answer.json()).toEqual(JWT_INVALID);
   });
 
-  it('records a scripted run in the audit trail (decisions §6)', async () => {
+  // docs/compatibility.md#audit-trail
+  it('records a scripted run in the audit trail', async () => {
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date());
     const attendee = await newUser();
     const failed = await call('POST', '/auth/login', undefined, {

@@ -35,7 +35,8 @@ const claims = () => ({
   exp: now() + 3600,
 });
 
-// Tokens the gateway must refuse, each with the reason (GW §2.6, D12, decisions §4).
+// Tokens the gateway must refuse, each with the reason (docs/compatibility.md#fix-gateway-tokens,
+// #token-claims).
 const FORGED: [string, () => string][] = [
   ['alg none', () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims())}.`],
   [

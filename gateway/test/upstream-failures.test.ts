@@ -38,7 +38,8 @@ afterAll(async () => {
   await upstream.close();
 });
 
-describe('upstream failures (D9, D10)', () => {
+// docs/compatibility.md#fix-upstream-errors
+describe('upstream failures', () => {
   it('answers 502 UPSTREAM_UNAVAILABLE in under a second when the upstream is down', async () => {
     const answer = await send(base, {
       method: 'POST',

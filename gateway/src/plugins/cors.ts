@@ -26,7 +26,8 @@ export function varyWith(current: string | string[] | number | undefined, field:
 }
 
 /**
- * CORS for every response the gateway sends, proxied ones included (D5): the gateway owns CORS
+ * CORS for every response the gateway sends, proxied ones included (the original's were wiped on
+ * proxied answers: docs/compatibility.md#fix-cors-headers): the gateway owns CORS
  * (proxy/response-headers.ts drops the upstreams' own). Tokens travel in the Authorization
  * header, never in cookies, so credentials are never allowed. A preflight is answered here, before
  * rate limits and authentication.

@@ -23,7 +23,8 @@ export interface RateLimitSettings {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-// The original's 429 bodies (GW §2.10), with the code every error of the port carries.
+// The original's 429 bodies (docs/compatibility.md#gateway-errors), with the code every error of
+// the port carries.
 export const RATE_LIMITED: ErrorBody = { error: 'Rate limit exceeded', code: 'RATE_LIMITED' };
 export const LOGIN_RATE_LIMITED: ErrorBody = {
   error: 'Too many login attempts, try again later',
@@ -81,13 +82,13 @@ function limiter(app: FastifyInstance, limit: Limit): Hook {
 }
 
 /**
- * The rate limits of decisions §3, on @fastify/rate-limit's stores (in memory, or in Redis when
- * app.redis is set so every replica counts together). The global limit is an application hook,
- * so it covers every request but probes and scrapes, unknown paths included; login and
- * registration get their own buckets on top. While Redis is unreachable the limits are skipped
- * rather than failing requests. (In Redis the keys read
- * `cloud-backend:gateway:rate-limit:undefinedundefined-<limit>:<ip>`: createRateLimit names a
- * store after a route it does not have; the <limit> prefix keeps the buckets apart.)
+ * The rate limits (docs/compatibility.md#fix-rate-limits), on @fastify/rate-limit's stores (in
+ * memory, or in Redis when app.redis is set so every replica counts together). The global limit is
+ * an application hook, so it covers every request but probes and scrapes, unknown paths included;
+ * login and registration get their own buckets on top. While Redis is unreachable the limits are
+ * skipped rather than failing requests. (In Redis the keys read
+ * `cloud-backend:gateway:rate-limit:undefinedundefined-<limit>:<ip>`: createRateLimit names a store
+ * after a route it does not have; the <limit> prefix keeps the buckets apart.)
  */
 export default fp<RateLimitSettings>(
   async (app, settings) => {

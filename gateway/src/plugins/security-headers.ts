@@ -39,15 +39,16 @@ const DOCUMENT_POLICY = 'content-security-policy';
 
 /**
  * The Content-Security-Policy of the documents the gateway serves (the web app under make dev,
- * routes/frontend.ts). A policy governs what a page may load; an API answer is JSON a browser
- * never renders (X-Content-Type-Options: nosniff), so API answers go without it, as the
- * original's did (GW §2.3), and save its 230 bytes. In containers nginx serves the web app
- * with the same policy.
+ * routes/frontend.ts). A policy governs what a page may load; an API answer is JSON a browser never
+ * renders (X-Content-Type-Options: nosniff), so API answers go without it, as the original's did
+ * (docs/compatibility.md#fix-cors-headers), and save its 230 bytes. In containers nginx serves the
+ * web app with the same policy.
  */
 export const DOCUMENT_SECURITY_POLICY = HEADERS[DOCUMENT_POLICY] ?? '';
 
 /**
- * helmet's headers on every response, proxied ones and errors included (D5). The policy is
+ * helmet's headers on every response, proxied ones and errors included (the original's proxy
+ * wiped them: docs/compatibility.md#fix-cors-headers). The policy is
  * helmet's own; it is applied from a precomputed set because @fastify/helmet rebuilds helmet's
  * middleware, CSP parsing included, on every request (about 5 % of the gateway's CPU in
  * bench/gateway), for headers that never change.

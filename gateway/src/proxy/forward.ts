@@ -17,7 +17,7 @@ declare module 'fastify' {
 /** Who may use a route: anyone, a valid access token, or an admin's. */
 export type Access = 'public' | 'user' | 'admin';
 
-/** One row of the route table (decisions §3). */
+/** One row of the route table (docs/compatibility.md#gateway-routes). */
 export interface Route {
   upstream: Upstream;
   /** The gateway path prefix, e.g. /user/qr/admin. */

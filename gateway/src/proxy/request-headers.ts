@@ -4,7 +4,8 @@ import type { FastifyRequest, RawServerBase, RequestGenericInterface } from 'fas
 import type { AccessTokenClaims } from '@cloud-backend/shared';
 
 /**
- * Headers a client may not choose: identity (D2: user-service once trusted X-User-*), the
+ * Headers a client may not choose: identity (user-service once trusted a client's X-User-*:
+ * docs/compatibility.md#fix-identity-headers), the
  * original's X-Gateway-Request marker, and every forwarding header: X-Forwarded-For and -Proto
  * are rewritten from what the gateway determined itself, the others dropped (no service builds
  * absolute URLs).

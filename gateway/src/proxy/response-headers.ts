@@ -27,7 +27,8 @@ function listedInConnection(connection: string | string[] | undefined): Set<stri
 }
 
 /**
- * An upstream's response headers as the client receives them: the gateway owns CORS (D5), so
+ * An upstream's response headers as the client receives them: the gateway owns CORS
+ * (docs/compatibility.md#fix-cors-headers), so
  * an upstream's own Access-Control-* headers (user-service's and auth-service's allow-lists in
  * the original) are dropped, and so are hop-by-hop headers; the gateway's CORS, helmet and
  * rate-limit headers, set earlier on the reply, then stand. A Vary from the upstream keeps the

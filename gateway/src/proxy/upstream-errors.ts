@@ -21,9 +21,10 @@ const TIMEOUTS = new Set([
 ]);
 
 /**
- * reply-from's onError: every failure to get an answer from an upstream becomes the JSON of
- * D9/D10, 504 UPSTREAM_TIMEOUT for a slow upstream and 502 UPSTREAM_UNAVAILABLE for everything
- * else (refused, reset, unknown host, connect timeout), never the library's text.
+ * reply-from's onError: every failure to get an answer from an upstream becomes one JSON answer
+ * (docs/compatibility.md#fix-upstream-errors), 504 UPSTREAM_TIMEOUT for a slow upstream and 502
+ * UPSTREAM_UNAVAILABLE for everything else (refused, reset, unknown host, connect timeout), never
+ * the library's text.
  */
 export function answerUpstreamError(
   reply: FastifyReply<RouteGenericInterface, RawServerBase>,

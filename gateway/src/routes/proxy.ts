@@ -18,7 +18,9 @@ export const MONITORING_UNAVAILABLE: ErrorBody = {
 /** Every proxied route, and gateway_proxy_requests_total for each answer they give. */
 export default fp<ProxyRoutesOptions>(
   async (app, { upstreams, timeoutMs, varyOnOrigin }) => {
-    // Once the answer is final, so the gateway's own 401/403/502/504 count too (D13).
+    // Once the answer is final, so the gateway's own 401/403/502/504 count too, with the status
+    // the client got (the original counted the status of the moment:
+    // docs/compatibility.md#fix-metrics).
     app.addHook('onResponse', (request, reply, done) => {
       const upstream = request.routeOptions.config.upstream;
       if (upstream !== undefined) {

@@ -7,10 +7,11 @@ import type { Upstreams } from '../upstreams.js';
 const PROMETHEUS_ADMIN = [/^\/-\/(quit|reload)(\/|$)/, /^\/api\/v1\/admin(\/|$)/];
 
 /**
- * The public route table (decisions §3, GW §2.8 fixed). Fastify picks the most specific prefix,
- * so the admin rows under /user, /auth and /api/social win over their catch-alls (D3, D4): the
- * order below is for reading, not for matching. Query strings reach every upstream verbatim
- * (D11); /internal paths never do (proxy/destination.ts).
+ * The public route table (docs/compatibility.md#gateway-routes). Fastify picks the most specific
+ * prefix, so the admin rows under /user, /auth and /api/social win over their catch-alls (the
+ * original's admin rows never ran: #fix-admin-at-gateway): the order below is for reading, not
+ * for matching. Query strings reach every upstream verbatim (#fix-query-strings); /internal
+ * paths never do (proxy/destination.ts).
  */
 export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] {
   const auth = upstreams['auth-service'];
@@ -22,7 +23,8 @@ export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] 
   const publicPost = { access: 'public', methods: ['POST'], exact: true } as const;
 
   return [
-    // D1: the original sent /login to a port auth-service never listened on. It shares one
+    // The original sent /login to a port auth-service never listened on
+    // (docs/compatibility.md#fix-login-route). It shares one
     // 5/min bucket with /auth/login, which the original left at the global limit only.
     {
       upstream: auth,
@@ -49,7 +51,8 @@ export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] 
     { upstream: auth, prefix: '/auth', rewritePrefix: '', access: 'public' },
     { upstream: auth, prefix: '/admin', rewritePrefix: '/admin', access: 'admin' },
 
-    // D2: /user/profile reaches /profile with the verified identity, like every /user path.
+    // /user/profile reaches /profile with the verified identity, like every /user path
+    // (docs/compatibility.md#fix-identity-headers).
     { upstream: user, prefix: '/user/qr/admin', rewritePrefix: '/qr/admin', access: 'admin' },
     { upstream: user, prefix: '/user/users', rewritePrefix: '/users', access: 'admin' },
     { upstream: user, prefix: '/user', rewritePrefix: '', access: 'user' },
@@ -62,7 +65,8 @@ export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] 
     },
     { upstream: socialLog, prefix: '/api/social', rewritePrefix: '/api/social', access: 'user' },
 
-    // D8: the original checked only the token on two /api/dashboard routes.
+    // The original checked only the token on two /api/dashboard routes
+    // (docs/compatibility.md#fix-admin-at-gateway).
     { upstream: dashboard, prefix: '/dashboard', rewritePrefix: '', access: 'admin' },
     {
       upstream: dashboard,
