@@ -1,63 +1,67 @@
 import type { ApiClient, Download } from './client.js';
-import type { QueryValue } from './http.js';
 import type {
   AttendanceStatus,
   AuditPage,
+  AuditQuery,
   AuthLogPage,
+  AuthLogQuery,
   ChainReport,
   CurrentQr,
+  EventDeleted,
   EventList,
   EventReport,
+  EventPatch,
+  EventUpdated,
   GeneratedEvent,
   HistoryPage,
+  LoggedOut,
+  LoginBody,
+  NewEventBody,
+  NewSocialLog,
+  PasswordBody,
   PasswordChanged,
   Profile,
   QrContent,
+  RegisterBody,
   RegisterReply,
   Role,
+  RoleBody,
+  RoleChanged,
+  ScanBody,
   ScanReply,
   SessionReply,
   SocialLog,
   SocialLogPage,
+  SocialLogQuery,
+  StatusBody,
   StatusUpdated,
   Today,
+  UserDeleted,
   UserPage,
+  UserQuery,
 } from './types.js';
 
 const segment = encodeURIComponent;
 
-export interface RegisterInput {
-  email: string;
-  username?: string;
-  name: string;
-  surname: string;
-  password: string;
-}
+/** A registration as the form sends it: the username is the only optional field. */
+export type RegisterInput = Required<Omit<RegisterBody, 'username'>> &
+  Pick<RegisterBody, 'username'>;
 
-export interface NewEvent {
-  event_name: string;
-  date: string;
-  starts_at?: string;
-  expires_at?: string;
-  rotation_seconds?: number;
-}
+/** A new event: its name and day, the rest optional. */
+export type NewEvent = Required<Pick<NewEventBody, 'event_name' | 'date'>> &
+  Pick<NewEventBody, 'starts_at' | 'expires_at' | 'rotation_seconds'>;
 
-export interface NewSocialLog {
-  social: string;
-  timestamp: string;
-  content: string;
-  status: string;
-}
-
-export type Filters = Record<string, QueryValue>;
-
-/** Login takes an email, or a username when the identifier has no "@" (AUTH §2). */
-export function loginBody(identifier: string, password: string) {
+/** Login takes an email, or a username when the identifier has no "@". */
+export function loginBody(identifier: string, password: string): LoginBody {
   const id = identifier.trim();
   return id.includes('@') ? { email: id, password } : { username: id, password };
 }
 
-/** Every API call the app makes, by the gateway's public paths (decisions §3). */
+/**
+ * Every API call the app makes, by the gateway's public paths (the gateway forwards /auth and
+ * /admin to auth-service, /user to user-service without the prefix, /api/social to
+ * social-log-service).
+ */
 export function createApi(client: ApiClient) {
   return {
     // auth-service, through /auth (public, the service checks the token) and /admin (admin)
@@ -68,26 +72,24 @@ export function createApi(client: ApiClient) {
         body: loginBody(identifier, password),
         auth: false,
       }),
-    logout: () => client.json<{ message: string; code: string }>('POST', '/auth/logout'),
+    logout: () => client.json<LoggedOut>('POST', '/auth/logout'),
     me: () => client.json<Profile>('GET', '/auth/me'),
     changePassword: (current_password: string, new_password: string) =>
       client.json<PasswordChanged>('PUT', '/auth/me/password', {
-        body: { current_password, new_password },
+        body: { current_password, new_password } satisfies PasswordBody,
       }),
-    users: (query: Filters) => client.json<UserPage>('GET', '/admin/users', { query }),
+    users: (query: UserQuery) => client.json<UserPage>('GET', '/admin/users', { query }),
     setRole: (id: number, role: Role) =>
-      client.json<{ message: string; user_id: string; new_role: Role }>(
-        'PUT',
-        `/admin/users/${String(id)}/role`,
-        { body: { role } },
-      ),
-    deleteUser: (id: number) =>
-      client.json<{ message: string; user_id: string }>('DELETE', `/admin/users/${String(id)}`),
-    authLogs: (query: Filters) => client.json<AuthLogPage>('GET', '/admin/auth-logs', { query }),
+      client.json<RoleChanged>('PUT', `/admin/users/${String(id)}/role`, {
+        body: { role } satisfies RoleBody,
+      }),
+    deleteUser: (id: number) => client.json<UserDeleted>('DELETE', `/admin/users/${String(id)}`),
+    authLogs: (query: AuthLogQuery) =>
+      client.json<AuthLogPage>('GET', '/admin/auth-logs', { query }),
 
     // user-service, through /user
     scan: (qr_content: QrContent) =>
-      client.json<ScanReply>('POST', '/user/qr/scan', { body: { qr_content } }),
+      client.json<ScanReply>('POST', '/user/qr/scan', { body: { qr_content } satisfies ScanBody }),
     history: (page: number, limit: number) =>
       client.json<HistoryPage>('GET', '/user/qr/attendance/history', { query: { page, limit } }),
     today: () => client.json<Today>('GET', '/user/qr/attendance/today'),
@@ -97,16 +99,11 @@ export function createApi(client: ApiClient) {
     currentQr: (eventId: string) =>
       client.json<CurrentQr>('GET', `/user/qr/admin/events/${segment(eventId)}/qr`),
     setEventActive: (eventId: string, is_active: boolean) =>
-      client.json<{ message: string; is_active: boolean }>(
-        'PATCH',
-        `/user/qr/admin/events/${segment(eventId)}`,
-        { body: { is_active } },
-      ),
+      client.json<EventUpdated>('PATCH', `/user/qr/admin/events/${segment(eventId)}`, {
+        body: { is_active } satisfies EventPatch,
+      }),
     deleteEvent: (eventId: string) =>
-      client.json<{ message: string; attendance_deleted: number }>(
-        'DELETE',
-        `/user/qr/admin/events/${segment(eventId)}`,
-      ),
+      client.json<EventDeleted>('DELETE', `/user/qr/admin/events/${segment(eventId)}`),
     eventReport: (eventId: string) =>
       client.json<EventReport>('GET', `/user/qr/admin/events/${segment(eventId)}/users`),
     setStatus: (
@@ -118,7 +115,7 @@ export function createApi(client: ApiClient) {
       client.json<StatusUpdated>(
         'PATCH',
         `/user/qr/admin/events/${segment(eventId)}/users/${String(userId)}/status`,
-        { body: { status, motivazione } },
+        { body: { status, motivazione } satisfies StatusBody },
       ),
     exportCsv: (eventId: string): Promise<Download> =>
       client.download(`/user/qr/admin/events/${segment(eventId)}/export.csv`),
@@ -126,9 +123,9 @@ export function createApi(client: ApiClient) {
     // social-log-service, through /api/social
     postSocialLog: (entry: NewSocialLog) =>
       client.json<SocialLog>('POST', '/api/social/log', { body: entry }),
-    socialLogs: (query: Filters) =>
+    socialLogs: (query: SocialLogQuery) =>
       client.json<SocialLogPage>('GET', '/api/social/logs', { query }),
-    audit: (query: Filters) => client.json<AuditPage>('GET', '/api/social/audit', { query }),
+    audit: (query: AuditQuery) => client.json<AuditPage>('GET', '/api/social/audit', { query }),
     verifyAudit: () => client.json<ChainReport>('GET', '/api/social/audit/verify'),
   };
 }

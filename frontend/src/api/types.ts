@@ -1,281 +1,113 @@
 /**
- * The shapes the API answers with, as the services declare them (auth-service/src/schemas,
- * user-service/src/schemas, social-log-service/src/schemas). Only what the app reads.
+ * The shapes the API answers with, taken from the services' own OpenAPI documents: ./generated
+ * holds what openapi-typescript makes of each service's route schemas (`npm run api:types -w
+ * frontend` writes it; frontend/test/api-types.test.ts fails while it is out of date). Nothing
+ * here restates a field: a change to a service's response schema changes these types, and the
+ * app's typecheck then names every place that has to follow.
+ *
+ * Paths below are the services' own; the gateway's public paths are in endpoints.ts.
  */
+import type { paths as AuthService } from './generated/auth-service.js';
+import type { paths as SocialLogService } from './generated/social-log-service.js';
+import type { paths as UserService } from './generated/user-service.js';
+import type { QueryValue } from './http.js';
 
-export type Role = 'user' | 'admin';
+/** The JSON body of one response of an operation, e.g. `Reply<Op['responses'][200]>`. */
+type Reply<Response> = Response extends { content: { 'application/json': infer Body } }
+  ? Body
+  : never;
 
-export interface PublicUser {
-  id: number;
-  email: string;
-  username: string;
-  name: string;
-  surname: string;
-  role: Role;
+/** The JSON body an operation takes. */
+type RequestBody<Operation> = Operation extends {
+  requestBody?: { content: { 'application/json': infer Body } };
 }
+  ? Body
+  : never;
 
-/** POST /auth/login and POST /auth/refresh. */
-export interface SessionReply {
-  token: string;
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
-  user: PublicUser;
-}
+/**
+ * The query parameters an operation declares, each as the app passes it: by name, so that a
+ * renamed or removed parameter is a type error; values as typed into the filter forms.
+ */
+type Query<Operation> = Operation extends { parameters: { query?: infer Q } }
+  ? { [Name in keyof NonNullable<Q>]?: QueryValue }
+  : never;
 
-export interface RegisterReply {
-  message: string;
-  code: 'REGISTER_SUCCESS';
-  user: Omit<PublicUser, 'role'> & { created_at: string };
-}
+/** What every field of a body is when the app sends it: present and not null. */
+type Filled<Body> = { [Field in keyof Body]-?: NonNullable<Body[Field]> };
 
-export interface Profile extends PublicUser {
-  created_at: string;
-  last_login: string | null;
-}
+// auth-service
+type Login = AuthService['/login']['post'];
+type Register = AuthService['/register']['post'];
+type AdminUsers = AuthService['/admin/users']['get'];
+type AuthLogs = AuthService['/admin/auth-logs']['get'];
 
-export interface PasswordChanged {
-  message: string;
-  code: string;
-  sessions_revoked: number;
-}
+export type SessionReply = Reply<Login['responses'][200]>;
+export type PublicUser = SessionReply['user'];
+export type Role = PublicUser['role'];
+export type LoginBody = RequestBody<Login>;
+export type RegisterBody = RequestBody<Register>;
+export type RegisterReply = Reply<Register['responses'][201]>;
+export type LoggedOut = Reply<AuthService['/logout']['post']['responses'][200]>;
+export type Profile = Reply<AuthService['/me']['get']['responses'][200]>;
+export type PasswordBody = RequestBody<AuthService['/me/password']['put']>;
+export type PasswordChanged = Reply<AuthService['/me/password']['put']['responses'][200]>;
+export type UserQuery = Query<AdminUsers>;
+export type UserPage = Reply<AdminUsers['responses'][200]>;
+export type ListedUser = UserPage['users'][number];
+export type RoleBody = RequestBody<AuthService['/admin/users/{id}/role']['put']>;
+export type RoleChanged = Reply<AuthService['/admin/users/{id}/role']['put']['responses'][200]>;
+export type UserDeleted = Reply<AuthService['/admin/users/{id}']['delete']['responses'][200]>;
+export type AuthLogQuery = Query<AuthLogs>;
+export type AuthLogPage = Reply<AuthLogs['responses'][200]>;
+export type AuthLog = AuthLogPage['logs'][number];
+/** The actions auth-service records (the `action` filter it accepts). */
+export type AuthAction = NonNullable<NonNullable<AuthLogs['parameters']['query']>['action']>;
 
-export interface ListedUser {
-  id: number;
-  email: string;
-  username?: string;
-  name?: string;
-  surname?: string;
-  role: Role;
-  created_at: string;
-  last_login: string | null;
-}
+// user-service
+type Scan = UserService['/qr/scan']['post'];
+type History = UserService['/qr/attendance/history']['get'];
+type Generate = UserService['/qr/admin/generate']['post'];
+type EventPath = UserService['/qr/admin/events/{event_id}'];
+type SetStatus = UserService['/qr/admin/events/{event_id}/users/{user_id}/status']['patch'];
 
-export interface UserPage {
-  users: ListedUser[];
-  total: number;
-  page: number;
-  limit: number;
-  pages_total: number;
-}
+export type ScanBody = RequestBody<Scan>;
+export type ScanReply = Reply<Scan['responses'][201]>;
+/** The body of POST /user/qr/scan: the QR's JSON text as an object, its token required. */
+export type QrContent = NonNullable<RequestBody<Scan>['qr_content']> & { jwt: string };
+export type HistoryPage = Reply<History['responses'][200]>;
+export type HistoryItem = HistoryPage['attendances'][number];
+export type Today = Reply<UserService['/qr/attendance/today']['get']['responses'][200]>;
+export type NewEventBody = RequestBody<Generate>;
+export type GeneratedEvent = Reply<Generate['responses'][201]>;
+export type EventList = Reply<UserService['/qr/admin/events']['get']['responses'][200]>;
+export type ListedEvent = EventList['events'][number];
+export type CurrentQr = Reply<
+  UserService['/qr/admin/events/{event_id}/qr']['get']['responses'][200]
+>;
+export type EventPatch = RequestBody<EventPath['patch']>;
+export type EventUpdated = Reply<EventPath['patch']['responses'][200]>;
+export type EventDeleted = Reply<EventPath['delete']['responses'][200]>;
+export type EventReport = Reply<
+  UserService['/qr/admin/events/{event_id}/users']['get']['responses'][200]
+>;
+export type AttendanceUser = EventReport['users'][number];
+/** The 7 attendance statuses, as the service's schema lists them. */
+export type AttendanceStatus = AttendanceUser['status'];
+export type StatusBody = RequestBody<SetStatus>;
+export type StatusUpdated = Reply<SetStatus['responses'][200]>;
 
-export const AUTH_ACTIONS = [
-  'login_success',
-  'login_failed_wrong_password',
-  'login_failed_user_not_found',
-  'login_blocked_locked',
-  'account_locked',
-  'register',
-  'logout',
-  'password_change',
-  'role_change',
-  'user_deleted',
-  'refresh_token_reuse',
-] as const;
+// social-log-service
+type SocialLogs = SocialLogService['/api/social/logs']['get'];
+type Audit = SocialLogService['/api/social/audit']['get'];
 
-export interface AuthLog {
-  id: number;
-  user_email: string;
-  username?: string;
-  action: string;
-  timestamp: string;
-  ip_address?: string;
-  user_agent?: string;
-  success: boolean;
-}
-
-export interface AuthLogPage {
-  logs: AuthLog[];
-  total: number;
-  page: number;
-  limit: number;
-  stats: {
-    total_logs: number;
-    current_page: number;
-    pages_total: number;
-    successes: number;
-    failures: number;
-    unique_users: number;
-  };
-}
-
-/** The 7 attendance statuses of user-service (USER §5.7), in the original's order. */
-export const ATTENDANCE_STATUSES = [
-  'present',
-  'not_registered',
-  'hospital',
-  'family',
-  'emergency',
-  'vacancy',
-  'personal',
-] as const;
-export type AttendanceStatus = (typeof ATTENDANCE_STATUSES)[number];
-
-export interface Statistics {
-  total_users: number;
-  present_count: number;
-  absent_count: number;
-  scanned_count: number;
-  attendance_rate: number;
-  status_breakdown: Record<string, number>;
-}
-
-export interface EventFields {
-  event_id: string;
-  event_name: string;
-  date: string;
-  starts_at: string;
-  expires_at: string;
-  rotation_seconds: number | null;
-}
-
-export interface GeneratedEvent extends EventFields {
-  message: string;
-  qr_content: string;
-  qr_image_base64: string;
-}
-
-export interface CurrentQr extends EventFields {
-  is_active: boolean;
-  qr_content: string;
-  qr_image_base64: string;
-  rotates_at: string | null;
-}
-
-export interface ListedEvent extends EventFields {
-  created_at: string;
-  is_active: boolean;
-  statistics: Statistics;
-}
-
-export interface EventList {
-  events: ListedEvent[];
-  total: number;
-}
-
-export interface AttendanceUser {
-  user_id: number;
-  name: string;
-  surname: string;
-  status: AttendanceStatus;
-  motivazione: string | null;
-  scanned_at: string | null;
-  updated_at: string | null;
-  updated_by: number | null;
-}
-
-export interface EventReport {
-  event_id: string;
-  event_name: string;
-  event_date: string;
-  users: AttendanceUser[];
-  qr_scanners: number;
-  total_users: number;
-  statistics: Statistics;
-  system_type: string;
-}
-
-export interface StatusUpdated {
-  message: string;
-  event_id: string;
-  user: AttendanceUser;
-}
-
-/** The body of POST /user/qr/scan: the QR's JSON text, as an object. */
-export interface QrContent {
-  jwt: string;
-  type?: string;
-  version?: string;
-}
-
-export interface ScanReply {
-  success: true;
-  message: string;
-  event_id: string;
-  event_name: string;
-  status: 'present';
-  timestamp: string;
-  validation: string;
-  table_name: string;
-}
-
-export interface HistoryItem {
-  id: number;
-  event_id: string;
-  event_name: string;
-  date: string;
-  timestamp: string;
-  status: AttendanceStatus;
-  motivazione?: string;
-}
-
-export interface HistoryPage {
-  attendances: HistoryItem[];
-  total: number;
-  page: number;
-  limit: number;
-}
-
-export interface Today {
-  has_attendance: boolean;
-  date: string;
-  attendance?: {
-    id: number;
-    event_id: string;
-    status: AttendanceStatus;
-    timestamp: string;
-    event_name: string;
-    motivazione?: string;
-  };
-}
-
-export interface SocialLog {
-  id: number;
-  user_id: number;
-  social: string;
-  timestamp: string;
-  content: string;
-  status: string;
-  created_at: string;
-}
-
-export interface SocialLogPage {
-  logs: SocialLog[];
-  total: number;
-  page: number;
-  limit: number;
-}
-
-export interface AuditEvent {
-  id: number;
-  event_id: string;
-  occurred_at: string;
-  service: string;
-  action: string;
-  user_id: number | null;
-  actor_id: number | null;
-  success: boolean;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-  received_at: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export interface AuditPage {
-  events: AuditEvent[];
-  total: number;
-  page: number;
-  limit: number;
-}
-
-export interface ChainReport {
-  intact: boolean;
-  checked: number;
-  first_broken_id: number | null;
-  last_hash: string | null;
-}
+/** An entry as the app sends it: every field given (the service says which one is missing). */
+export type NewSocialLog = Filled<RequestBody<SocialLogService['/api/social/log']['post']>>;
+export type SocialLog = Reply<SocialLogService['/api/social/log']['post']['responses'][201]>;
+export type SocialLogQuery = Query<SocialLogs>;
+export type SocialLogPage = Reply<SocialLogs['responses'][200]>;
+export type AuditQuery = Query<Audit>;
+export type AuditPage = Reply<Audit['responses'][200]>;
+export type AuditEvent = AuditPage['events'][number];
+export type ChainReport = Reply<
+  SocialLogService['/api/social/audit/verify']['get']['responses'][200]
+>;

@@ -201,17 +201,3 @@ export function todayLocal(): string {
 export function count(n: number, singular: string, plural = `${singular}s`): string {
   return `${String(n)} ${n === 1 ? singular : plural}`;
 }
-
-export const STATUS_LABELS: Record<string, string> = {
-  present: 'Present',
-  not_registered: 'Not registered',
-  hospital: 'Hospital',
-  family: 'Family',
-  emergency: 'Emergency',
-  vacancy: 'Vacancy',
-  personal: 'Personal',
-};
-
-export function statusLabel(status: string): string {
-  return STATUS_LABELS[status] ?? status;
-}

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { statusLabel } from '../components/labels.js';
 import { api } from '../context.js';
 import {
   count,
@@ -8,7 +9,6 @@ import {
   Notice,
   PageTitle,
   Pager,
-  statusLabel,
   TableWrap,
   useLoad,
 } from '../components/ui.js';

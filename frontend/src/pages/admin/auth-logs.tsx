@@ -1,6 +1,6 @@
 import { useFilters } from '../../components/use-filters.js';
 import { TimeRangeFields } from '../../components/time-range.js';
-import { AUTH_ACTIONS } from '../../api/types.js';
+import { AUTH_ACTIONS } from '../../components/labels.js';
 import { api } from '../../context.js';
 import {
   count,

@@ -1,9 +1,6 @@
 import { useState } from 'preact/hooks';
-import {
-  ATTENDANCE_STATUSES,
-  type AttendanceStatus,
-  type AttendanceUser,
-} from '../../api/types.js';
+import type { AttendanceStatus, AttendanceUser } from '../../api/types.js';
+import { ATTENDANCE_STATUSES, statusLabel } from '../../components/labels.js';
 import { api } from '../../context.js';
 import {
   ErrorBox,
@@ -12,7 +9,6 @@ import {
   formatDateTime,
   Notice,
   PageTitle,
-  statusLabel,
   TableWrap,
   useAction,
   useLoad,
