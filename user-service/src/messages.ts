@@ -1,8 +1,9 @@
 import { HttpError, type ErrorBody } from '@cloud-backend/shared';
 
 /**
- * The original's error messages (USER §2–§4), verbatim because clients display them, each with
- * the UPPER_SNAKE code the port adds (decisions §0). Messages the port adds are in English.
+ * The original's error messages, verbatim because clients display them, each with the
+ * UPPER_SNAKE code the port adds (docs/compatibility.md#user-service lists them by route).
+ * Messages the port adds are in English.
  */
 export const MESSAGES = {
   tokenInvalid: { error: 'Token non valido o mancante', code: 'TOKEN_INVALID' },

@@ -8,7 +8,8 @@ import { QrTokens, deriveQrKey } from '../src/qr/qr-token.js';
 import { StatusSchema } from '../src/schemas/common.js';
 
 describe('event ids', () => {
-  it('keep the original id for plain names (USER §4.4 step 6)', () => {
+  // docs/compatibility.md#fix-event-id
+  it('keep the original id for plain names', () => {
     expect(buildEventId('Team Meeting', '2025-06-10')).toBe('team-meeting-2025-06-10');
     expect(buildEventId('Daily Check', '2025-06-09')).toBe('daily-check-2025-06-09');
     expect(legacyTableName('team-meeting-2025-06-10')).toBe('attendance_team_meeting_2025_06_10');
@@ -71,7 +72,8 @@ describe('dates', () => {
 });
 
 describe('pagination', () => {
-  it('reads page and limit as the original, clamping a large limit to 100 (D-B11)', () => {
+  // docs/compatibility.md#fix-page-limit
+  it('reads page and limit as the original, clamping a large limit to 100', () => {
     expect(parsePage({})).toEqual({ page: 1, limit: 10, offset: 0 });
     expect(parsePage({ page: '3', limit: '20' })).toEqual({ page: 3, limit: 20, offset: 40 });
     expect(parsePage({ page: '+2', limit: '007' })).toEqual({ page: 2, limit: 7, offset: 7 });

@@ -33,7 +33,8 @@ describe('events', () => {
   });
 
   it('creates an event with the original reply, QR text and a 256×256 PNG that decodes to it', async () => {
-    // Admin 4242 has never been seen: the original failed here with a 500 (D-B3).
+    // Admin 4242 has never been seen: the original failed here with a 500
+    // (docs/compatibility.md#fix-admin-without-profile).
     const response = await generate(
       app,
       { event_name: 'Team Meeting', date: today, expires_hours: 24, ...openWindow() },

@@ -140,7 +140,7 @@ describe('POST /qr/scan', () => {
       'x'.repeat(100_000),
       userToken(102), // an access token is not a QR token
       withAccessKey(genuine), // the original's key: QR tokens signed with JWT_SECRET
-      hs512(genuine), // HS256 only (D-S4)
+      hs512(genuine), // HS256 only
       withQrKey({ ...genuine, exp: now - 1 }), // expired
       withQrKey({ ...genuine, iat: now + 3600 }), // issued in the future
       withQrKey({ ...genuine, typ: 'access' }),

@@ -8,7 +8,8 @@ import {
 } from '@cloud-backend/shared/testing';
 import { adminToken, bearer, build, createEvent, scan, userToken } from './helper.js';
 
-// auth-service's users table as the contract gives it (decisions §5), standing for its database.
+// auth-service's users table as user-service reads it (docs/compatibility.md#user-sync), standing
+// for its database.
 const AUTH_USERS = `
   CREATE TABLE users (
     id serial PRIMARY KEY, email varchar(255) NULL, username varchar(100) NOT NULL,
@@ -129,7 +130,8 @@ describe('user sync with the auth database', () => {
     expect((await app.inject({ url: '/profile', headers: bearer(token) })).statusCode).toBe(401);
   });
 
-  it('propagates renames, role changes and new emails from auth (D-B15)', async () => {
+  // docs/compatibility.md#user-sync
+  it('propagates renames, role changes and new emails from auth', async () => {
     await addAuthUser(24);
     await app.inject({ url: '/profile', headers: bearer(userToken(24)) });
     await auth.query(
@@ -175,7 +177,8 @@ describe('user sync with the auth database', () => {
 });
 
 describe('user sync without an auth database', () => {
-  it('works from the token claims alone (the original crashed: D-S8)', async () => {
+  // docs/compatibility.md#user-sync
+  it('works from the token claims alone (the original crashed)', async () => {
     const app = await build();
     try {
       const event = await createEvent(app);

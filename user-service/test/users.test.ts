@@ -29,7 +29,8 @@ describe('/profile', () => {
     expect(noEmail.json()).toMatchObject({ email: '', userId: '43' });
   });
 
-  it('ignores X-User-* headers: without a token it is the original 401 (D-S5)', async () => {
+  // docs/compatibility.md#fix-profile-identity
+  it('ignores X-User-* headers: without a token it is the original 401', async () => {
     const spoofed = await app.inject({
       url: '/profile',
       headers: { 'x-user-email': 'boss@example.com', 'x-user-id': '1', 'x-user-role': 'admin' },
@@ -63,7 +64,8 @@ describe('/users (admin only)', () => {
   });
   afterAll(() => app.close());
 
-  it('refuses non-admins with 403, including the event QR as a token (D-S1, D-S2)', async () => {
+  // docs/compatibility.md#fix-users-admin-only, #fix-qr-token
+  it('refuses non-admins with 403, including the event QR as a token', async () => {
     const event = await createEvent(app);
     const qrJwt = (JSON.parse(event.qr_content) as { jwt: string }).jwt;
     const user = await app.inject({ url: '/users', headers: bearer(userToken(2)) });
@@ -80,7 +82,8 @@ describe('/users (admin only)', () => {
     expect(del.statusCode).toBe(403);
   });
 
-  it('creates, reads, updates and deletes a profile (the original always failed: D-B1)', async () => {
+  // docs/compatibility.md#fix-users-crud
+  it('creates, reads, updates and deletes a profile (the original always failed)', async () => {
     const created = await app.inject({
       method: 'POST',
       url: '/users',

@@ -1,8 +1,9 @@
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
- * A real calendar date written exactly as YYYY-MM-DD (USER §4.4): "2025-02-30", "2025-2-3" and
- * "2025-02-03T00:00" are all rejected. Year 0000 does not exist in PostgreSQL's calendar.
+ * A real calendar date written exactly as YYYY-MM-DD, as the original required
+ * (docs/compatibility.md#generate): "2025-02-30", "2025-2-3" and "2025-02-03T00:00" are all
+ * rejected. Year 0000 does not exist in PostgreSQL's calendar.
  */
 export function isStrictDate(text: string): boolean {
   const match = DATE.exec(text);

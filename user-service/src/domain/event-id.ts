@@ -20,9 +20,9 @@ function shortHash(text: string): string {
 }
 
 /**
- * The name part of an event id. The original lower-cased the name and turned spaces into "-"
- * (USER §4.4 step 6), keeping every other character, which produced ids that broke URLs and the
- * per-event table names (D-S3, D-B5, D-B6). Here accents are folded ("Caffè" → "caffe"), every
+ * The name part of an event id. The original lower-cased the name and turned spaces into "-",
+ * keeping every other character, which produced ids that broke URLs and the per-event table
+ * names (docs/compatibility.md#fix-event-id). Here accents are folded ("Caffè" → "caffe"), every
  * run of other characters becomes one "-", and the result only ever holds [a-z0-9-].
  *
  * A name with nothing foldable (only emoji or CJK, say) and a name longer than the bound get a

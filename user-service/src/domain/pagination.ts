@@ -14,9 +14,9 @@ function positiveInteger(text: string | undefined): number | undefined {
 }
 
 /**
- * `page` and `limit` as the original read them (USER §4.3): anything that is not a positive
- * integer falls back to the default. One fix (D-B11): a limit above 100 is clamped to 100, where
- * the original silently reset it to 10.
+ * `page` and `limit` as the original read them: anything that is not a positive integer falls
+ * back to the default. One fix (docs/compatibility.md#fix-page-limit): a limit above 100 is
+ * clamped to 100, where the original silently reset it to 10.
  */
 export function parsePage(query: { page?: string; limit?: string }): Page {
   const page = positiveInteger(query.page) ?? 1;

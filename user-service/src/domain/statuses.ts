@@ -1,4 +1,4 @@
-/** The attendance statuses of USER §5.7, in the order the original listed them. */
+/** The original's attendance statuses, in its order (docs/compatibility.md#statuses). */
 export const ATTENDANCE_STATUSES = [
   'present',
   'not_registered',

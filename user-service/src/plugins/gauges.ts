@@ -6,10 +6,10 @@ import { countActiveUsers } from '../repositories/users.js';
 const REFRESH_TIMEOUT_MS = 1000;
 
 /**
- * attendance_events_active and active_users_total (OPS §7.1), read from the database when
- * Prometheus scrapes /metrics, so they are never stale (the original meant a 30 s loop and
- * never published it). A slow or unreachable database leaves the last values in place rather
- * than holding the scrape.
+ * attendance_events_active and active_users_total (docs/compatibility.md#metric-names), read from
+ * the database when Prometheus scrapes /metrics, so they are never stale (the original meant a 30 s
+ * loop and never published it). A slow or unreachable database leaves the last values in place
+ * rather than holding the scrape.
  */
 export default fp<{ service: string }>(
   async (app, { service }) => {

@@ -15,13 +15,19 @@ const IAT_LEEWAY_SECONDS = 30;
 /** Far more than a real QR token (about 400 bytes); anything longer is not one of ours. */
 export const MAX_QR_TOKEN_LENGTH = 4096;
 
-/** The key QR tokens are signed with (decisions §5): QR_SECRET, or one derived from JWT_SECRET. */
+/**
+ * The key QR tokens are signed with (docs/compatibility.md#fix-qr-token): QR_SECRET, or one
+ * derived from JWT_SECRET.
+ */
 export function deriveQrKey(jwtSecret: string, qrSecret: string | undefined): Buffer {
   if (qrSecret !== undefined) return Buffer.from(qrSecret, 'utf8');
   return createHmac('sha256', jwtSecret).update(KEY_LABEL).digest();
 }
 
-/** The claims of USER §5.3, plus `typ`, the event row's `eid` and, when rotating, `rot`. */
+/**
+ * The original's claims (docs/compatibility.md#qr-token), plus `typ`, the event row's `eid` and,
+ * when rotating, `rot`.
+ */
 const QrClaimsSchema = Type.Object({
   event_id: Type.String({ minLength: 1, maxLength: 100 }),
   event_name: Type.String(),

@@ -56,7 +56,7 @@ export async function setStatus(
   return { row, previous };
 }
 
-/** The report of USER §4.6: newest check-ins first, then by surname and name. */
+/** An event's report (docs/compatibility.md#event-report): newest check-ins first, then by name. */
 export async function listEventAttendance(db: Db, eventId: string): Promise<AttendanceRow[]> {
   const { rows } = await db.query<AttendanceRow>(
     `SELECT ${ROW} FROM attendance a WHERE a.event_id = $1 AND ${LISTED}
@@ -80,7 +80,7 @@ const BREAKDOWN = ATTENDANCE_STATUSES.map(
   (status) => `'${status}', count(*) FILTER (WHERE a.status = '${status}')::int`,
 ).join(', ');
 
-/** The "event" statistics of USER §5.8 (all 7 statuses, over the listed rows), in SQL. */
+/** The report's statistics (docs/compatibility.md#statistics): 7 statuses, listed rows, in SQL. */
 export async function eventStatistics(db: Db, eventId: string): Promise<EventStatistics> {
   const { rows } = await db.query<EventStatistics>(
     `SELECT s.total_users, s.present_count, s.total_users - s.present_count AS absent_count,
@@ -109,7 +109,7 @@ export interface HistoryRow {
   motivazione: string | null;
 }
 
-/** A user's attendance across events, newest first (USER §4.9 over the one table). */
+/** A user's attendance across events, newest first (docs/compatibility.md#fix-history). */
 export async function userHistory(
   db: Db,
   userId: number,
@@ -135,7 +135,7 @@ export async function userHistory(
 
 /**
  * Today's date in the events' time zone and, if there is one, the user's latest attendance on
- * an event of that date (USER §4.10, answered as its open question Q3 recommends).
+ * an event of that date (docs/compatibility.md#fix-today).
  */
 export async function todayAttendance(
   db: Db,

@@ -1,6 +1,9 @@
 import type { Pool } from '@cloud-backend/shared';
 
-/** The columns of auth-service's `users` this service reads (read-only role, decisions §5). */
+/**
+ * The columns of auth-service's `users` this service reads, with a read-only role
+ * (docs/compatibility.md#user-sync).
+ */
 export interface AuthUser {
   id: number;
   email: string | null;

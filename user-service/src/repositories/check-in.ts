@@ -14,7 +14,7 @@ export interface CheckInInput {
   name: string;
   surname: string;
   admin: boolean;
-  /** The audit event written with the check-in (decisions §6). */
+  /** The audit event written with the check-in (docs/compatibility.md#audit-trail). */
   audit: AuditEventInput;
   service: string;
 }
@@ -22,7 +22,7 @@ export interface CheckInInput {
 export interface CheckInResult {
   /** undefined when no event has that id. */
   event: EventRow | undefined;
-  /** Whether the event accepted a scan with this token at nowMs (the window of USER §4.8). */
+  /** Whether the event accepted a scan with this token at nowMs (its check-in window). */
   open: boolean;
   /** When the scan was recorded; undefined when it was not (closed, or already checked in). */
   scannedAt: Date | undefined;
@@ -34,17 +34,17 @@ export interface CheckInResult {
  * A single statement is atomic on its own, so the outbox row exists exactly when the check-in
  * does, as the former BEGIN … COMMIT guaranteed with four more round trips.
  *
- * The window is USER §4.8 steps 6–7, as scan.ts's checkWindow states it for its messages:
- * active, the row the token was signed for (a re-created namesake has another id), started,
- * not expired, and for a rotating QR the current period's token or the previous one's. The
- * time is the caller's (nowMs), so the statement and the messages judge the same moment, and
- * the bounds are compared in milliseconds, as JavaScript's Date holds them.
+ * The window (docs/compatibility.md#fix-validity-window), as scan.ts's checkWindow states it for
+ * its messages: active, the row the token was signed for (a re-created namesake has another id),
+ * started, not expired, and for a rotating QR the current period's token or the previous one's. The
+ * time is the caller's (nowMs), so the statement and the messages judge the same moment, and the
+ * bounds are compared in milliseconds, as JavaScript's Date holds them.
  *
- * The scan is one INSERT … ON CONFLICT (decisions §5): the unique (event_id, user_id) makes a
- * simultaneous second scan wait for the first and then see its row. A row without scanned_at
- * (a status an admin set, or a legacy pre-filled row) becomes a check-in: a scan means present
- * (D-B9). For non-admins an existing check-in records nothing (409); admins may scan again and
- * only refresh the time, as in the original.
+ * The scan is one INSERT … ON CONFLICT (docs/compatibility.md#fix-double-check-in): the unique
+ * (event_id, user_id) makes a simultaneous second scan wait for the first and then see its row. A
+ * row without scanned_at (a status an admin set, or a legacy pre-filled row) becomes a check-in: a
+ * scan means present (#fix-rescan-status). For non-admins an existing check-in records nothing
+ * (409); admins may scan again, as in the original, which refreshes the time.
  */
 export async function checkIn(db: Db, input: CheckInInput): Promise<CheckInResult> {
   const event: AuditEvent = {

@@ -19,9 +19,10 @@ export const EVENT_COLUMNS = `e.id, e.event_id, e.event_name, e.date::text AS da
   e.created_by, e.created_at, e.is_active, e.rotation_seconds`;
 
 /**
- * The default check-in window of decisions §5: from 00:00 to 23:59:59 of the event day in the
- * organisation's time zone. PostgreSQL's time zone database does the arithmetic (DST included).
- * `expires_hours`, which the original accepted and ignored, counts from the start.
+ * The default check-in window (docs/compatibility.md#fix-validity-window): from 00:00 to 23:59:59
+ * of the event day in the organisation's time zone. PostgreSQL's time zone database does the
+ * arithmetic (DST included). `expires_hours`, which the original accepted and ignored, counts from
+ * the start.
  */
 export async function resolveWindow(
   db: Db,
@@ -59,7 +60,7 @@ export async function nextEventId(db: Db): Promise<number> {
   return id;
 }
 
-/** Inserts the event; undefined when its event_id exists already (the 409 of USER §4.4). */
+/** Inserts the event; undefined when its event_id exists already (the original's 409). */
 export async function insertEvent(
   db: Db,
   event: Omit<EventRow, 'is_active'> & { qr_jwt: string },
@@ -130,8 +131,8 @@ export interface EventListRow extends EventRow {
 }
 
 /**
- * Every event, newest first, with the "list" statistics of USER §5.8 over all of its rows, in
- * one statement (the original ran one query per event).
+ * Every event, newest first, with the list statistics (docs/compatibility.md#statistics) over all
+ * of its rows, in one statement (the original ran one query per event).
  */
 export async function listEventsWithStatistics(db: Db): Promise<EventListRow[]> {
   const { rows } = await db.query<EventListRow>(

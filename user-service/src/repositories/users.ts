@@ -17,7 +17,7 @@ export interface UserRow {
 const COLUMNS = `id, email, username, name, last_name, status, role, created_at, updated_at,
   deleted_at`;
 
-/** A page of local users by name (USER §4.3), accounts deleted in auth-service left out. */
+/** A page of local users by name, accounts deleted in auth-service left out. */
 export async function listUsers(
   db: Db,
   page: { limit: number; offset: number },

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { profileSchema } from '../schemas/users.js';
 
 /**
- * GET /profile (USER §4.2): the same four string fields and camelCase `userId` as the original,
- * now from the verified access token rather than request headers anyone could send (D-S5).
+ * GET /profile: the same four string fields and camelCase `userId` as the original, now from the
+ * verified access token rather than request headers anyone could send
+ * (docs/compatibility.md#fix-profile-identity).
  */
 const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/profile', { schema: profileSchema, preHandler: app.authenticate }, async (request) => {

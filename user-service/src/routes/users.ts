@@ -31,7 +31,7 @@ function userJson(row: users.UserRow) {
   };
 }
 
-/** name and last_name required (USER §4.3 #5); status defaults to active. */
+/** name and last_name required, as in the original; status defaults to active. */
 function profileFields(body: { name?: string; last_name?: string; status?: string }) {
   const name = body.name ?? '';
   const lastName = body.last_name ?? '';
@@ -48,7 +48,8 @@ function profileFields(body: { name?: string; last_name?: string; status?: strin
 }
 
 /**
- * /users CRUD of USER §4.3, admin-only (D-S1) and working on the real columns (D-B1): 404 when
+ * The original's /users CRUD (docs/compatibility.md#users), admin-only (#fix-users-admin-only) and
+ * working on the real columns (#fix-users-crud): 404 when
  * nothing matched, 409 rather than 500 when the user still has attendance.
  */
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {

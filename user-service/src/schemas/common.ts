@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 
 /**
- * Every error body (decisions §0.4). Some original errors carry one more key (USER §4.4, §4.8),
- * declared here so the response serializer keeps it.
+ * Every error body (docs/compatibility.md#errors). Some original errors carry one more key
+ * (#generate, #scan), declared here so the response serializer keeps it.
  */
 export const ErrorSchema = Type.Object(
   {

@@ -3,7 +3,7 @@ import { DateOnly, DateTime, EventIdParams, StatisticsSchema, bearer, errors } f
 
 const tags = ['events (admin)'];
 
-/** USER §4.4, plus the port's validity window and rotation (decisions §5). */
+/** The original's body (docs/compatibility.md#generate), plus the validity window and rotation. */
 const GenerateBody = Type.Object({
   event_name: Type.Optional(Type.String({ description: 'required; up to 255 characters' })),
   date: Type.Optional(Type.String({ description: 'required; YYYY-MM-DD' })),

@@ -16,7 +16,7 @@ export const UserSchema = Type.Object({
   deleted_at: NullableDateTime,
 });
 
-/** POST and PUT body (USER §4.3 #5, #6); types are checked, emptiness by the handler. */
+/** POST and PUT body (docs/compatibility.md#users); types are checked, emptiness by the handler. */
 const ProfileBody = Type.Object({
   name: Type.Optional(Type.String()),
   last_name: Type.Optional(Type.String()),

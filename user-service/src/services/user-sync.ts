@@ -46,9 +46,9 @@ const differs = (a: SyncedUser, b: SyncedUser) =>
   a.last_name !== b.last_name;
 
 /**
- * Keeps the local `users` table in step with auth-service (decisions §5): from the verified
- * claims on every authenticated request, and from auth's database (read-only) for what a token
- * lacks, for accounts seen for the first time, and in a periodic reconciliation that also
+ * Keeps the local `users` table in step with auth-service (docs/compatibility.md#user-sync): from
+ * the verified claims on every authenticated request, and from auth's database (read-only) for what
+ * a token lacks, for accounts seen for the first time, and in a periodic reconciliation that also
  * catches renamed, re-roled and deleted accounts. Without AUTH_DATABASE_URL it works from the
  * claims alone (and cannot notice deletions).
  */

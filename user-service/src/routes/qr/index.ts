@@ -4,7 +4,7 @@ import eventRoutes from './admin/events.js';
 import myAttendanceRoutes from './my-attendance.js';
 import scanRoutes from './scan.js';
 
-/** Everything under /qr: check-in for any user, /qr/admin for admins only (USER §2.3). */
+/** Everything under /qr: check-in for any user, /qr/admin for admins only. */
 const qrRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(scanRoutes);
   await app.register(myAttendanceRoutes, { prefix: '/attendance' });

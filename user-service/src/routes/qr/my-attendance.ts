@@ -7,8 +7,9 @@ import { historySchema, todaySchema } from '../../schemas/attendance.js';
 const withMotivazione = (motivazione: string | null) => (motivazione ? { motivazione } : {}); // only when set, as the original
 
 /**
- * GET /qr/attendance/history and /today (USER §4.9, §4.10), which always failed in the original
- * (they read a table its migrations had removed: D-B2), now over the one attendance table.
+ * GET /qr/attendance/history and /today, which always failed in the original (they read a table
+ * its migrations had removed: docs/compatibility.md#fix-history, #fix-today), now over the one
+ * attendance table.
  */
 const myAttendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preHandler', app.authenticate);

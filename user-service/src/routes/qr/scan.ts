@@ -14,7 +14,7 @@ const UNKNOWN_EVENT = 'unknown';
 
 /**
  * Throws the answer for an event row a valid QR token names when it may not be scanned now
- * (USER §4.8 steps 6–7, in the original's order); repositories/check-in.ts decides the same.
+ * (in the original's order); repositories/check-in.ts decides the same.
  */
 function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: number): void {
   // A deleted and re-created namesake has another row id: the old QR does not open it.
@@ -33,12 +33,13 @@ function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: numbe
 }
 
 /**
- * POST /qr/scan (USER §4.8): the same checks, order, codes and messages as the original, with
- * its defects fixed: the QR token has its own key and type (D-S2), HS256 only (D-S4), a
- * validity window in the events' time zone (D-B8), and the check-in is one INSERT … ON
- * CONFLICT, so simultaneous scans give one 201 and 409s, never a 500 (D-B4). Reading the
+ * POST /qr/scan (docs/compatibility.md#scan): the same checks, order, codes and messages as the
+ * original, with its defects fixed: the QR token has its own key and type and is HS256 only
+ * (#fix-qr-token), a validity window in the events' time zone (#fix-validity-window), and the
+ * check-in is one INSERT … ON CONFLICT, so simultaneous scans give one 201 and 409s, never a 500
+ * (#fix-double-check-in). Reading the
  * event, the check-in and its audit event are one statement (repositories/check-in.ts): the
- * lecture-hall burst of issue 9 is bound by round trips to PostgreSQL.
+ * lecture-hall burst of docs/PERFORMANCE.md is bound by round trips to PostgreSQL.
  */
 const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(

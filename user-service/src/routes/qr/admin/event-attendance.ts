@@ -28,12 +28,15 @@ function userJson(row: attendance.AttendanceRow) {
 // A spreadsheet runs a cell that starts like a formula; names come from users (OWASP CSV injection).
 const defuse = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
-/** An event's report (USER §4.6), the restored status edit (Q8) and the CSV export. */
+/**
+ * An event's report, the restored status edit and the CSV export
+ * (docs/compatibility.md#event-report, #status-edit, #export-csv).
+ */
 const eventAttendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The original registered one handler on both paths; so does the port.
   for (const path of ['/events/:event_id/users', '/events/:event_id/attendance']) {
     app.get(path, { schema: eventUsersSchema }, async (request) => {
-      // The events row decides whether the event exists (D-B16), not a table.
+      // The events row decides whether the event exists, not a table (#fix-event-report).
       const event = await findEvent(app.db, request.params.event_id);
       if (!event) fail(404, 'eventNotFound');
       const [rows, statistics] = await Promise.all([

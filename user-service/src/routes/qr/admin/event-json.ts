@@ -1,7 +1,9 @@
 import { rfc3339 } from '../../../domain/dates.js';
 import type { EventRow } from '../../../repositories/events.js';
 
-/** The fields every event reply shares, in the original's formats (USER §4.5, §9). */
+/**
+ * The fields every event reply shares, in the original's formats (docs/compatibility.md#generate).
+ */
 export function eventFields(row: EventRow) {
   return {
     event_id: row.event_id,

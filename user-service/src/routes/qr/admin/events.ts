@@ -27,7 +27,7 @@ interface GenerateInput {
   rotation_seconds?: number | null;
 }
 
-/** The checks of USER §4.4 steps 2–4, in its order, then the port's own. */
+/** The original's checks, in its order (docs/compatibility.md#generate), then the port's own. */
 function validate(body: GenerateInput) {
   const name = body.event_name ?? '';
   const date = body.date ?? '';
@@ -44,7 +44,10 @@ function validate(body: GenerateInput) {
   return { name, date, rotation, hours, startsAt, expiresAt };
 }
 
-/** Event creation, listing, (de)activation, deletion and the current QR (USER §4.4–4.7). */
+/**
+ * Event creation, listing, (de)activation, deletion and the current QR
+ * (docs/compatibility.md#user-service).
+ */
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/generate',
