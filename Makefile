@@ -53,7 +53,11 @@ test-faults: $(STAMP) ## fault injection and fuzzing through the gateway (real p
 
 clean: ## remove build output and node_modules (.data/ kept unless WIPE_DATA=1, volumes unless WITH_VOLUMES=1)
 	rm -rf node_modules */node_modules monitoring/dashboard-api/node_modules */dist monitoring/dashboard-api/dist
-	@if [ "$(WIPE_DATA)" = "1" ]; then echo "removing .data/"; rm -rf .data; fi
+	@# As root, .data/postgres may be a link to the data PostgreSQL's user can reach (README).
+	@if [ "$(WIPE_DATA)" = "1" ]; then \
+	  case "$$(readlink .data/postgres)" in /var/lib/cloud-backend/*) rm -rf "$$(readlink .data/postgres)";; esac; \
+	  echo "removing .data/"; rm -rf .data; \
+	fi
 	@if [ "$(WITH_VOLUMES)" = "1" ]; then \
 	  echo "removing the containers and EVERY volume (databases included) of the compose stack"; \
 	  $(COMPOSE) down --volumes --remove-orphans; \
