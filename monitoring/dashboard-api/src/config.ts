@@ -4,12 +4,14 @@ import { commonEnv, jwtEnv } from '@cloud-backend/shared';
 const POSTGRES_URL = '^postgres(ql)?://[^\\s]+$';
 
 /**
- * Every data source is optional: an unset one is reported as "not configured" and its values
- * are null (decisions §0.3), so the dashboard starts, and says what it lacks, wherever it runs.
+ * Every data source is optional: an unset one is reported as "not configured" and its values are
+ * null, never invented (docs/compatibility.md#fix-dashboard-values), so the dashboard starts, and
+ * says what it lacks, wherever it runs.
  */
 export const configSchema = Type.Object({
   ...commonEnv(3005),
-  // The dashboard routes are admin-only; the service checks the token itself (decisions §3).
+  // The dashboard routes are admin-only; the service checks the token itself
+  // (docs/compatibility.md#fix-dashboard-access).
   ...jwtEnv,
   PROMETHEUS_URL: Type.Optional(
     Type.String({

@@ -1,7 +1,7 @@
 /**
- * Every PromQL query the dashboard sends, in one place. Metric and label names are those of
- * OPS §7.1 (`shared/src/metrics.ts`) and of node-exporter; `job` is the scrape job, which
- * monitoring/prometheus/prometheus.yml names after each service.
+ * Every PromQL query the dashboard sends, in one place. Metric and label names are those of the
+ * original (docs/compatibility.md#metric-names, `shared/src/metrics.ts`) and of node-exporter;
+ * `job` is the scrape job, which monitoring/prometheus/prometheus.yml names after each service.
  */
 
 export const JOBS = {

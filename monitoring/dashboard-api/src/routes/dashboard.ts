@@ -30,7 +30,7 @@ const SOURCES_NOTE =
   'be known is null, and metadata.null_fields says why. A source that is down never makes the ' +
   'route fail: its fields are null, and metadata.sources reports it.';
 
-/** The three dashboard routes of OPS §7.8.2, admin only (decisions §3, OPS §10 #7). */
+/** The original's three dashboard routes (docs/compatibility.md#dashboard), admin only. */
 export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async (
   app,
   { sources },

@@ -4,9 +4,9 @@ import type { Collector } from '../collect/collector.js';
 export const DATA_SOURCE = 'prometheus+database';
 
 /**
- * The original's envelope (OPS §7.8.2) around a route's data, with the port's report of each
- * source and each null field in `metadata`. `timestamp` is the instant every query was
- * evaluated at, so a client can repeat one against Prometheus (`time=`).
+ * The original's envelope (docs/compatibility.md#dashboard) around a route's data, with the port's
+ * report of each source and each null field in `metadata`. `timestamp` is the instant every query
+ * was evaluated at, so a client can repeat one against Prometheus (`time=`).
  */
 export async function envelope<Data extends object>(c: Collector, data: Data, startedMs: number) {
   const report = await c.report();

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 
-/** The error body of every response (decisions §0.4). */
+/** The error body of every response (docs/compatibility.md#errors). */
 export const ErrorReply = Type.Object(
   { error: Type.String(), code: Type.String(), details: Type.Optional(Type.Unknown()) },
   { description: 'An error: a message and an UPPER_SNAKE code' },

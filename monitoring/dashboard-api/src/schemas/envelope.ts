@@ -57,7 +57,7 @@ const DataMetadata = Type.Object({
   collection_time_ms: Type.Integer({ minimum: 0 }),
 });
 
-/** The original's envelope around a route's data (OPS §7.8.2), with the port's source report. */
+/** The original's envelope (docs/compatibility.md#dashboard), with the port's source report. */
 export function Envelope(data: TProperties, description: string) {
   return Type.Object(
     {

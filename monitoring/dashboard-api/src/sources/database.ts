@@ -21,7 +21,8 @@ const READ_ONLY = '-c default_transaction_read_only=on';
 
 /**
  * The URL with every transaction read-only. The role should already be a read-only one
- * (decisions §9); this keeps the dashboard from writing even when it is handed an owner's URL.
+ * (docs/compatibility.md#fix-databases); this keeps the dashboard from writing even when it is
+ * handed an owner's URL.
  */
 export function readOnlyUrl(url: string): string {
   const parsed = new URL(url);
