@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { ErrorBody } from './errors.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
-/** The claims of an access token issued by auth-service (decisions §4). */
+/** The claims of an access token issued by auth-service (docs/compatibility.md#token-claims). */
 export interface AccessTokenClaims {
   user_id: number;
   email: string;

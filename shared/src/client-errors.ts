@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ErrorBody } from './errors.js';
 
 const ANSWERS: Record<string, { status: number; body: ErrorBody }> = {
-  // The original's edge answered these in plain text (GW §2.1); the words are kept.
+  // The original's edge answered these in plain text; the words are kept
+  // (docs/compatibility.md#gateway-errors).
   HPE_HEADER_OVERFLOW: {
     status: 431,
     body: { error: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE' },
@@ -21,9 +22,9 @@ const ANSWERS: Record<string, { status: number; body: ErrorBody }> = {
 const MALFORMED = { status: 400, body: { error: 'Malformed HTTP request', code: 'BAD_REQUEST' } };
 
 /**
- * Node's HTTP parser refuses some requests before Fastify sees them (a request line or headers
- * over the size limit, a CR or LF inside a header, an unframed body): Fastify's default answer
- * has no `code`, so these keep the JSON error model here (decisions §0.4). As Fastify's own
+ * Node's HTTP parser refuses some requests before Fastify sees them (a request line or headers over
+ * the size limit, a CR or LF inside a header, an unframed body): Fastify's default answer has no
+ * `code`, so these keep the JSON error model here (docs/compatibility.md#errors). As Fastify's own
  * handler does, the connection is then closed: the parser cannot read past the bad bytes.
  */
 export function clientErrorHandler(

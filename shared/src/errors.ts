@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './db.js';
 
-/** The JSON body of every error this system returns (decisions §0.4). */
+/** The JSON body of every error this system returns (docs/compatibility.md#errors). */
 export interface ErrorBody {
   error: string;
   code: string;

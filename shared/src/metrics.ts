@@ -2,12 +2,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * The one registry of the process. Metric names, types, label names and label order are those
- * of the original's shared metrics module (OPS §7.1) so its dashboards and queries keep working.
+ * of the original's shared metrics module (docs/compatibility.md#metric-names) so its dashboards
+ * and queries keep working.
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
-/** The names of OPS §7.1, which every service's /metrics declares. */
+/** The original's metric names, which every service's /metrics declares. */
 export const ORIGINAL_METRIC_NAMES = [
   'http_requests_total',
   'http_request_duration_seconds',
@@ -99,7 +100,7 @@ export const metrics = {
     help: 'Total number of requests proxied through the gateway',
     labelNames: ['target_service', 'status_code'] as const,
   }),
-  // Added by the port (not in OPS §7.1): what the auth and audit dashboards and alerts need.
+  // Added by the port (not in the original): what the auth and audit dashboards and alerts need.
   accountLockoutsTotal: new Counter({
     registers: [registry],
     name: 'auth_account_lockouts_total',

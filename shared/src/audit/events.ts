@@ -1,9 +1,9 @@
 import { Type, type Static } from 'typebox';
 
 /**
- * One security-relevant event (decisions §6), as auth-service and user-service write it to
- * their outbox and POST it to social-log-service. `id` is chosen by the sender, so a retried
- * delivery is recognised and stored once.
+ * One security-relevant event (docs/compatibility.md#audit-trail), as auth-service and user-service
+ * write it to their outbox and POST it to social-log-service. `id` is chosen by the sender, so a
+ * retried delivery is recognised and stored once.
  */
 export const AuditEventSchema = Type.Object(
   {
