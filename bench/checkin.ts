@@ -14,7 +14,7 @@
  * nginx, no gateway), nginx answering the lecture hall by itself (the TLS floor), and 1 000
  * bare INSERTs into attendance through a pool of 10.
  * Afterwards the attendance table must hold 1 000 rows per event and no duplicates.
- * Goal (issue 9): lecture hall p95 < 200 ms through nginx and the gateway.
+ * Goal: lecture hall p95 < 200 ms through nginx and the gateway (docs/PERFORMANCE.md).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';

@@ -13,7 +13,7 @@
  *   1 replica            nginx → gateway (memory limits)
  *   1 replica + Redis    nginx → one of the Redis gateways (what Redis alone costs)
  *   2 replicas + Redis   nginx → both Redis gateways
- * The three measurements of issue 9, each against the same reference in the same run:
+ * The three measurements of docs/PERFORMANCE.md, each against the same reference in the same run:
  * - gateway overhead: GET /user/profile, 50 kept-alive connections, medians of BENCH_ROUNDS
  *   interleaved rounds; reference: user-service directly;
  * - login: POST /login with correct passwords (8 connections), medians of the same rounds;

@@ -13,9 +13,9 @@ import { configSchema as authConfig } from '../auth-service/src/config.js';
 import { buildApp as buildSocialLog } from '../social-log-service/src/app.js';
 import { configSchema as socialLogConfig } from '../social-log-service/src/config.js';
 
-// decisions §6: audit events leave auth-service through its outbox and reach the hash-chained
-// trail in social-log-service; while social-log-service is down none is lost, and none is
-// stored twice once it is back.
+// docs/compatibility.md#audit-trail: audit events leave auth-service through its outbox and reach
+// the hash-chained trail in social-log-service; while social-log-service is down none is lost, and
+// none is stored twice once it is back.
 const TOKEN = 'audit-trail-test-token-0123456789abcdef0123';
 const ADMIN = { authorization: `Bearer ${signTestToken({ user_id: 1, role: 'admin' })}` };
 

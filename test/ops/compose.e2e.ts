@@ -1,4 +1,4 @@
-// The Docker stack end to end (issue 8): build and start it as a developer would (everything
+// The Docker stack end to end: build and start it as a developer would (everything
 // but Grafana and Portainer, which have no stand-in image on the CI machine), then, only
 // through https://localhost (nginx, its self-signed certificate), use it as a person would;
 // check Prometheus scrapes every target; run backups and a restore; and restart the stack

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { productionEnvironment, readCompose } from './compose-files.js';
 import { repoPath, readRepoFile } from './support.js';
 
-// decisions §2: the official images, each behind a variable.
+// The official images, each behind a variable (docs/compatibility.md#fix-deployment).
 const OFFICIAL: Record<string, string> = {
   NODE_IMAGE: 'node:24-bookworm-slim',
   POSTGRES_IMAGE: 'postgres:15-bookworm',

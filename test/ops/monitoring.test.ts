@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { registry } from '@cloud-backend/shared';
 import { metricNames, readRepoFile, readYaml, repoPath, run, requireTool } from './support.js';
 
-// What the services expose (shared's registry: OPS §7.1, the port's additions and the
+// What the services expose (shared's registry: the original's names, the port's additions and the
 // default process metrics), what pg-backup's exporter writes, and Prometheus' own series.
 async function knownMetrics(): Promise<Set<string>> {
   const names = new Set<string>(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
@@ -100,7 +100,8 @@ describe('Prometheus configuration', () => {
     expect(config.rule_files).toEqual(['alerts.yml']);
   });
 
-  it('has the alerts of decisions §10', () => {
+  // docs/compatibility.md#fix-monitoring
+  it('has the alerts for a target down, errors, latency, login failures and old backups', () => {
     const names = alertRules().map((rule) => rule.alert);
     for (const alert of [
       'TargetDown',

@@ -3,9 +3,9 @@ import type { Answer } from '../../../gateway/test/support/http.js';
 const CODE = /^[A-Z][A-Z0-9_]*$/;
 
 /**
- * What is wrong with an answer, or undefined. Never a 5xx for anything a client sends; every
- * error is JSON with a string `error` and an UPPER_SNAKE `code` (decisions §0.4: the port adds
- * a code to every body, including the original's that had none). Successful answers are not
+ * What is wrong with an answer, or undefined. Never a 5xx for anything a client sends; every error
+ * is JSON with a string `error` and an UPPER_SNAKE `code` (docs/compatibility.md#errors: the port
+ * adds a code to every body, including the original's that had none). Successful answers are not
  * judged here (a CSV export is not JSON), except that a JSON content type must hold JSON.
  */
 export function problemWith(answer: Answer, method: string): string | undefined {
