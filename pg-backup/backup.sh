@@ -2,7 +2,7 @@
 # pg-backup/backup.sh [DATABASE...]
 #
 # Dumps each database to $BACKUP_DIR/<database>_YYYY-MM-DD_HH-MM-SS.sql.gz (plain SQL, gzip),
-# the original's names and format (OPS §8), without its defects (decisions §11):
+# the original's names and format, without its defects (docs/compatibility.md#fix-backups):
 #   - pipefail: a failing pg_dump fails the dump, it never becomes a valid-looking empty .gz;
 #   - the dump goes to a hidden temporary file, is verified (gzip test, pg_dump's completion
 #     line, at least BACKUP_MIN_BYTES), and only then renamed to its final name;

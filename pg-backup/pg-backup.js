@@ -1,4 +1,4 @@
-// The pg-backup container's process (decisions §11):
+// The pg-backup container's process (docs/compatibility.md#fix-backups):
 //   node pg-backup.js [serve]   write the libpq service file, run backup.sh on BACKUP_SCHEDULE,
 //                               serve /metrics (the pg_backup_* gauges) and /health
 //   node pg-backup.js next [N]  print the next N times BACKUP_SCHEDULE fires
