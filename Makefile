@@ -7,7 +7,7 @@ PACKAGES := package.json package-lock.json $(wildcard */package.json) monitoring
 STAMP := node_modules/.install-stamp
 
 .PHONY: help install dev test lint typecheck format build bench clean \
-	up down logs ps migrate backup restore test-compose test-faults
+	up down logs ps migrate backup restore test-compose test-faults import-original
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench: $(STAMP) ## benchmarks that print their figures next to a reference measu
 	npm run bench:checkin
 	npm run bench:replicas
 	npm run bench:memory
+
+import-original: $(STAMP) ## switch over from the original: DUMPS=<its backups> or ORIGINAL_AUTH_URL/ORIGINAL_USER_URL=… [COMPOSE=1] [DRY_RUN=1] [REPLACE=1] (docs/switch-over.md)
+	$(NODE_SOURCE) scripts/import-original.ts
 
 test-faults: $(STAMP) ## fault injection and fuzzing through the gateway (real processes; minutes)
 	bash scripts/system-tools.sh
