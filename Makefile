@@ -66,7 +66,7 @@ clean: ## remove build output and node_modules (.data/ kept unless WIPE_DATA=1, 
 	  $(COMPOSE) down --volumes --remove-orphans; \
 	fi
 
-# --- containers (docker compose; decisions §12) ----------------------------------------------
+# --- containers (docker compose; docs/operations.md) -----------------------------------------
 # `make up` runs the development stack; PROD=1 adds docker-compose.prod.yml (images pulled at
 # IMAGE_TAG, secrets from .env). SERVICES limits a target to some services. No target here
 # removes a volume, except `make clean WITH_VOLUMES=1`.
