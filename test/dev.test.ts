@@ -1,6 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
 import { spawnTypeScript, waitForHttp, type SpawnedProcess } from '@cloud-backend/shared/testing';
+import { alive, descendants, refusesConnections, type Recorded } from './support/process-tree.js';
 
 const ENTRY = new URL('../scripts/dev.ts', import.meta.url).pathname;
 const SERVICES = {
@@ -19,73 +18,6 @@ const SERVICES = {
 } as const;
 type Service = keyof typeof SERVICES;
 const NAMES = Object.keys(SERVICES) as Service[];
-
-interface ProcessInfo {
-  ppid: number;
-  startTime: string;
-  state: string;
-}
-
-/** /proc/<pid>/stat, parsed after the command name (which may itself hold spaces). */
-function processInfo(pid: number): ProcessInfo | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', ppid: Number(fields[1]), startTime: fields[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-}
-
-interface Recorded {
-  pid: number;
-  startTime: string;
-  command: string;
-}
-
-/** Every process below root, found by walking ppid links through /proc. */
-async function descendants(root: number): Promise<Recorded[]> {
-  const children = new Map<number, number[]>();
-  for (const entry of await readdir('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const info = processInfo(pid);
-    if (info) children.set(info.ppid, [...(children.get(info.ppid) ?? []), pid]);
-  }
-  const found: Recorded[] = [];
-  const queue = [...(children.get(root) ?? [])];
-  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
-    const info = processInfo(pid);
-    if (info) found.push({ pid, startTime: info.startTime, command: commandLine(pid) });
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return found;
-}
-
-// Same pid and start time, and not a zombie: the very process we recorded is still running.
-function alive(recordedProcess: Recorded): boolean {
-  const info = processInfo(recordedProcess.pid);
-  return info !== undefined && info.startTime === recordedProcess.startTime && info.state !== 'Z';
-}
-
-function refusesConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-}
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   const timeout = sleep(ms, undefined, { ref: false }).then(() => {
@@ -156,7 +88,8 @@ async function authDatabase(): Promise<pg.Client> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'cloud-backend-dev-'));
-  // As root, PostgreSQL runs as the user `postgres`, which must be able to enter the folder.
+  // Open to everyone, so that as root the data stays here: the case where the user `postgres`
+  // cannot enter the folder is test/private-clone.test.ts's.
   await chmod(dataDir, 0o755);
   postgresPort = await freePort();
   for (const name of NAMES) ports[name] = await freePort();
