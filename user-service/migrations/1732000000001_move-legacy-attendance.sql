@@ -50,6 +50,7 @@ DECLARE
   cols text[];
   scanned text;
   status_expr text;
+  reason_expr text;
   row_id text;
   total bigint;
   moved bigint;
@@ -98,12 +99,26 @@ BEGIN
         scanned, CASE WHEN cardinality(mapped) = 0 THEN 'no_event' ELSE 'no_user' END,
         tbl.relname);
     ELSE
-      -- Legacy tables allowed a NULL status; the original reported it as not_registered.
+      -- The live tables' seven statuses stay. The code before 0008 stored the statuses its
+      -- scanners chose from another set (`presente`, `vacation`, `sick`, `business`, `other`):
+      -- each becomes its equivalent, with the original word kept as the reason where the new
+      -- status alone would lose it. NULL (legacy tables allowed it) or anything else is
+      -- not_registered, as the original reported it; the legacy copy keeps the original text.
       status_expr := CASE WHEN 'status' = ANY (cols) THEN
         'CASE WHEN t.status IN (''present'', ''not_registered'', ''hospital'', ''family'', '
-        '''emergency'', ''vacancy'', ''personal'') THEN t.status ELSE ''not_registered'' END'
+        '''emergency'', ''vacancy'', ''personal'') THEN t.status '
+        'WHEN t.status = ''presente'' THEN ''present'' WHEN t.status = ''vacation'' THEN ''vacancy'' '
+        'WHEN t.status = ''sick'' THEN ''hospital'' '
+        'WHEN t.status IN (''business'', ''other'') THEN ''personal'' ELSE ''not_registered'' END'
         ELSE format('CASE WHEN %s IS NULL THEN ''not_registered'' ELSE ''present'' END', scanned)
         END;
+      reason_expr := CASE
+        WHEN 'status' = ANY (cols) AND 'motivazione' = ANY (cols)
+          THEN 'COALESCE(t.motivazione::text, CASE WHEN t.status IN (''sick'', ''business'', ''other'') THEN t.status::text END)'
+        WHEN 'status' = ANY (cols)
+          THEN 'CASE WHEN t.status IN (''sick'', ''business'', ''other'') THEN t.status::text END'
+        WHEN 'motivazione' = ANY (cols) THEN 't.motivazione::text'
+        ELSE 'NULL::text' END;
 
       -- A check-in must survive even if its user row was somehow lost.
       EXECUTE format(
@@ -140,7 +155,7 @@ BEGIN
         CASE WHEN 'name' = ANY (cols) THEN 't.name' ELSE 'NULL' END,
         CASE WHEN 'surname' = ANY (cols) THEN 't.surname' ELSE 'NULL' END,
         status_expr,
-        CASE WHEN 'motivazione' = ANY (cols) THEN 't.motivazione::text' ELSE 'NULL' END,
+        reason_expr,
         scanned,
         CASE WHEN 'updated_by' = ANY (cols) THEN 't.updated_by' ELSE 'NULL::integer' END,
         CASE WHEN 'updated_at' = ANY (cols) THEN 't.updated_at::timestamptz' ELSE 'NULL' END,

@@ -100,63 +100,75 @@ describe('the legacy schema after an upgrade from the original', () => {
     expect(await tableCount(client, 'legacy')).toBeGreaterThan(0);
   });
 
-  it('drop-legacy refuses while a row was never copied, then drops only when told to', async () => {
-    const refused = await dropLegacy(db.url);
-    expect(refused.code).toBe(1);
-    expect(refused.output).toContain(
-      'drop-legacy: refused: 1 row(s) were never copied into attendance ' +
-        '(attendance_orphan_2025_01_01: 1 no_event)',
-    );
-    expect(await tableCount(client, 'legacy')).toBe(6);
-
-    const dry = await dropLegacy(db.url, '--dry-run', '--discard-unmapped');
-    expect(dry.code).toBe(0);
-    expect(dry.output).toContain('would drop schema legacy: 2 table(s), 2 row(s)');
-    expect(await tableCount(client, 'legacy')).toBe(6);
-
-    const dropped = await dropLegacy(db.url, '--discard-unmapped');
-    expect(dropped.output).toContain('dropped schema legacy: 2 table(s), 2 row(s)');
-    expect(dropped.code).toBe(0);
-    expect(await tableCount(client, 'legacy')).toBe(0);
-    const kept = await client.query('SELECT count(*)::int AS n FROM attendance');
-    expect(kept.rows).toEqual([{ n: 1 }]);
-
-    const again = await dropLegacy(db.url);
-    expect(again.code).toBe(0);
-    expect(again.output).toContain('there is no legacy schema: nothing to drop');
-  });
-
-  it('drop-legacy refuses when a copied check-in has vanished from attendance', async () => {
-    const other = await createTestDatabase('user_legacy_vanished');
-    const c = new pg.Client({ connectionString: other.url });
-    try {
-      await c.connect();
-      await c.query(ORIGINAL_SCHEMA);
-      await c.query(SEED);
-      await c.query('DROP TABLE attendance_orphan_2025_01_01');
-      await migrateTestDatabase(other.url, MIGRATIONS);
-      await c.query(`DELETE FROM attendance WHERE event_id = 'kept-2025-06-10'`);
-      const refused = await dropLegacy(other.url);
+  it(
+    'drop-legacy refuses while a row was never copied, then drops only when told to',
+    { timeout: 120_000 },
+    async () => {
+      const refused = await dropLegacy(db.url);
       expect(refused.code).toBe(1);
       expect(refused.output).toContain(
-        'refused: 1 row(s) of legacy.attendance_kept_2025_06_10 are no longer in attendance',
+        'drop-legacy: refused: 1 row(s) were never copied into attendance ' +
+          '(attendance_orphan_2025_01_01: 1 no_event)',
       );
-      // Once the event itself is deleted, its rows are accounted for.
-      await c.query(`DELETE FROM attendance_events WHERE event_id = 'kept-2025-06-10'`);
-      expect((await dropLegacy(other.url)).code).toBe(0);
-    } finally {
-      await c.end();
-      await other.drop();
-    }
-  });
+      expect(await tableCount(client, 'legacy')).toBe(6);
 
-  it('a bad argument or a missing database is one line and exit 2', async () => {
-    const bad = await dropLegacy(db.url, '--force');
-    expect(bad.code).toBe(2);
-    expect(bad.output.trim().split('\n')[0]).toBe('drop-legacy: unknown argument --force');
-    const nowhere = await dropLegacy('postgres://nobody:x@127.0.0.1:1/none');
-    expect(nowhere.code).toBe(2);
-    expect(nowhere.output.trim().split('\n')).toHaveLength(1);
-    expect(nowhere.output).toMatch(/^drop-legacy: .*ECONNREFUSED/);
-  });
+      const dry = await dropLegacy(db.url, '--dry-run', '--discard-unmapped');
+      expect(dry.code).toBe(0);
+      expect(dry.output).toContain('would drop schema legacy: 2 table(s), 2 row(s)');
+      expect(await tableCount(client, 'legacy')).toBe(6);
+
+      const dropped = await dropLegacy(db.url, '--discard-unmapped');
+      expect(dropped.output).toContain('dropped schema legacy: 2 table(s), 2 row(s)');
+      expect(dropped.code).toBe(0);
+      expect(await tableCount(client, 'legacy')).toBe(0);
+      const kept = await client.query('SELECT count(*)::int AS n FROM attendance');
+      expect(kept.rows).toEqual([{ n: 1 }]);
+
+      const again = await dropLegacy(db.url);
+      expect(again.code).toBe(0);
+      expect(again.output).toContain('there is no legacy schema: nothing to drop');
+    },
+  );
+
+  it(
+    'drop-legacy refuses when a copied check-in has vanished from attendance',
+    { timeout: 120_000 },
+    async () => {
+      const other = await createTestDatabase('user_legacy_vanished');
+      const c = new pg.Client({ connectionString: other.url });
+      try {
+        await c.connect();
+        await c.query(ORIGINAL_SCHEMA);
+        await c.query(SEED);
+        await c.query('DROP TABLE attendance_orphan_2025_01_01');
+        await migrateTestDatabase(other.url, MIGRATIONS);
+        await c.query(`DELETE FROM attendance WHERE event_id = 'kept-2025-06-10'`);
+        const refused = await dropLegacy(other.url);
+        expect(refused.code).toBe(1);
+        expect(refused.output).toContain(
+          'refused: 1 row(s) of legacy.attendance_kept_2025_06_10 are no longer in attendance',
+        );
+        // Once the event itself is deleted, its rows are accounted for.
+        await c.query(`DELETE FROM attendance_events WHERE event_id = 'kept-2025-06-10'`);
+        expect((await dropLegacy(other.url)).code).toBe(0);
+      } finally {
+        await c.end();
+        await other.drop();
+      }
+    },
+  );
+
+  it(
+    'a bad argument or a missing database is one line and exit 2',
+    { timeout: 120_000 },
+    async () => {
+      const bad = await dropLegacy(db.url, '--force');
+      expect(bad.code).toBe(2);
+      expect(bad.output.trim().split('\n')[0]).toBe('drop-legacy: unknown argument --force');
+      const nowhere = await dropLegacy('postgres://nobody:x@127.0.0.1:1/none');
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.output.trim().split('\n')).toHaveLength(1);
+      expect(nowhere.output).toMatch(/^drop-legacy: .*ECONNREFUSED/);
+    },
+  );
 });
