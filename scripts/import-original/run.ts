@@ -53,6 +53,8 @@ export async function runImport(
   const sourceOf = (o: OriginalDatabase) => sources.find((s) => s.original === o) as Source;
   const nameOf = (o: OriginalDatabase) => target.databases[o].name;
 
+  await dropLeftovers(target, originals);
+
   // What the port has now: refused, before any work, if it would be overwritten unasked.
   const states = {} as Record<OriginalDatabase, TargetState>;
   for (const o of originals) states[o] = await targetState(target, o);
@@ -183,7 +185,8 @@ export async function runImport(
       original: o,
       staging: staged.get(o) ?? '',
       target: nameOf(o),
-      ...(states[o].tablesWithRows.length > 0
+      // With REPLACE=1 every old database is kept, so that GO_BACK can put all of them back.
+      ...(states[o].exists && (options.replace || states[o].tablesWithRows.length > 0)
         ? { keptAs: `${nameOf(o)}_before_import_${stamp}` }
         : states[o].exists
           ? { dropAfter: `${nameOf(o)}_empty_before_import_${stamp}` }
@@ -215,6 +218,23 @@ export async function runImport(
     for (const [o, staging] of staged) {
       if (!swapped.has(o))
         await dropDatabase(target.adminUrl(o, 'postgres'), staging).catch(() => undefined);
+    }
+  }
+}
+
+/** Staging databases of an earlier run that was killed before it could drop them. */
+async function dropLeftovers(target: Target, originals: OriginalDatabase[]): Promise<void> {
+  for (const o of originals) {
+    const name = target.databases[o].name;
+    const found = await withClient(target.adminUrl(o, 'postgres'), (admin) =>
+      admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname ~ ('^' || $1 || '_import_[0-9]{8}_[0-9]{6}$')`,
+        [name],
+      ),
+    );
+    for (const { datname } of found.rows) {
+      log(`dropping ${datname}, the staging database of an interrupted import`);
+      await dropDatabase(target.adminUrl(o, 'postgres'), datname);
     }
   }
 }

@@ -1,0 +1,116 @@
+/** Runs make import-original's script as a real process, and looks at make dev's PostgreSQL. */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ENTRY = fileURLToPath(new URL('../../../scripts/import-original.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `make import-original` with these variables (the Makefile runs exactly this script). */
+export function importOriginal(env: Record<string, string>): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@cloud-backend/source', '--import', 'tsx', ENTRY],
+      { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The superuser URL of make dev's PostgreSQL in `dataDir`, from its dev-secrets.json. */
+export async function devAdminUrl(dataDir: string, port: number, database = 'postgres') {
+  const secrets = JSON.parse(await readFile(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+    postgresPassword: string;
+  };
+  return `postgres://postgres:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/${database}`;
+}
+
+export async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Everything a failed import must leave as it was: the server's databases, and each port
+ * database's tables with their row counts.
+ */
+export async function targetSnapshot(adminUrl: string): Promise<string> {
+  const databases = (
+    await query<{ datname: string }>(
+      adminUrl,
+      'SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY datname',
+    )
+  ).map((row) => row.datname);
+  const contents: Record<string, Record<string, number>> = {};
+  for (const database of ['auth', 'users', 'social_logs'].filter((d) => databases.includes(d))) {
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    const tables = await query<{ name: string }>(
+      url.toString(),
+      `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    );
+    contents[database] = {};
+    for (const { name } of tables) {
+      const [row] = await query<{ n: string }>(url.toString(), `SELECT count(*) AS n FROM ${name}`);
+      contents[database][name] = Number(row?.n ?? 0);
+    }
+  }
+  return JSON.stringify({ databases, contents }, null, 1);
+}
+
+/** The report a run wrote, from the path it printed. */
+export async function writtenReport(stdout: string): Promise<Record<string, unknown>> {
+  const path = /report written to (\S+\.json)/.exec(stdout)?.[1];
+  if (!path) throw new Error(`no report path in the output:\n${stdout}`);
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
+
+/** The numbers of a report, without what differs from run to run (times, staging names). */
+export function numbers(report: Record<string, unknown>): unknown {
+  const {
+    accounts,
+    conflicts,
+    events,
+    checkins,
+    tablesWithoutEvent,
+    socialLogs,
+    unmapped,
+    lost,
+    problems,
+  } = report;
+  return {
+    accounts,
+    conflicts,
+    events,
+    checkins,
+    tablesWithoutEvent,
+    socialLogs,
+    unmapped,
+    lost,
+    problems,
+  };
+}
