@@ -44,11 +44,18 @@ export function serverUser(): ServerUser {
   // Another process may have created it at the same moment: what counts is that it exists.
   const user = lookUp(SERVER_USER_NAME);
   if (user) return user;
-  const why = created.error ? created.error.message : created.stderr.trim().split('\n')[0];
+  const notInstalled =
+    created.error !== undefined && 'code' in created.error
+      ? created.error.code === 'ENOENT'
+      : false;
+  const why = notInstalled
+    ? 'useradd is not installed'
+    : (created.stderr.trim().split('\n')[0] ?? '').replace(/^useradd: /, '') ||
+      `useradd ended with ${String(created.status)}`;
   throw new PostgresStartError(
     `PostgreSQL refuses to run as root and the user "${SERVER_USER_NAME}" to run it as could ` +
-      `not be created (useradd: ${why || `exit code ${String(created.status)}`}); create it ` +
-      `(useradd --system --user-group ${SERVER_USER_NAME}) or run this as a user other than root`,
+      `not be created (${why}); create it (useradd --system --user-group ` +
+      `${SERVER_USER_NAME}) or run this as a user other than root`,
   );
 }
 
