@@ -75,11 +75,16 @@ function collect(
   });
 }
 
-/** The most telling line of a failed run: its last FATAL/PANIC/ERROR, else its last line. */
+/**
+ * The most telling line of a failed run: its last FATAL/PANIC/ERROR (the server's) or
+ * `error:` (initdb's), with the hint initdb prints after it; else its last line.
+ */
 function lastProblem(lines: string[]): string {
   const meaningful = lines.map((l) => l.trim()).filter((l) => l !== '');
-  const severe = meaningful.filter((l) => /\b(FATAL|PANIC|ERROR):/.test(l)).at(-1);
-  const line = severe ?? meaningful.at(-1) ?? 'no output';
+  const at = meaningful.findLastIndex((l) => /\b(FATAL|PANIC|ERROR|error):/.test(l));
+  if (at < 0) return meaningful.at(-1) ?? 'no output';
+  const next = meaningful[at + 1];
+  const line = next?.includes('hint:') ? `${meaningful[at]} (${next})` : (meaningful[at] ?? '');
   // Drop the timestamp and pid that the server puts before the severity.
   return line.replace(/^.*?\b(FATAL|PANIC|ERROR):\s*/, '$1: ');
 }
@@ -188,6 +193,8 @@ interface ServerFiles {
   dataDir: string;
   /** Set when we are root: initdb and the server refuse to run as root. */
   user?: ServerUser;
+  /** True when dataDir is a folder made for a server whose data is not kept. */
+  temporary?: boolean;
 }
 
 /** Which binaries and data folder the server uses, and as whom it runs. */
@@ -214,7 +221,8 @@ async function serverFiles(settings: EmbeddedPostgresSettings): Promise<ServerFi
   if (placement.notice) {
     (settings.onNotice ?? ((line) => process.stderr.write(`${line}\n`)))(placement.notice);
   }
-  return { binaries: placement.binaries, dataDir: placement.dataDir, user };
+  const { binaries, dataDir, temporary } = placement;
+  return { binaries, dataDir, user, temporary };
 }
 
 /**
@@ -228,7 +236,7 @@ export async function startEmbeddedPostgres(
   settings: EmbeddedPostgresSettings,
 ): Promise<RunningPostgres> {
   const log = (line: string) => settings.onLog?.(line);
-  const { binaries, dataDir, user } = await serverFiles(settings);
+  const { binaries, dataDir, user, temporary } = await serverFiles(settings);
   installExitHook();
   let server: Awaited<ReturnType<typeof launch>>;
   try {
@@ -237,8 +245,8 @@ export async function startEmbeddedPostgres(
     }
     server = await launch(binaries, dataDir, settings.port, user, log);
   } catch (err) {
-    // A server whose data is not kept leaves nothing behind, not even after a failed start.
-    if (!settings.persistent) await rm(dataDir, { recursive: true, force: true });
+    // A folder we made leaves with the failed start; the caller's own is the caller's.
+    if (temporary) await rm(dataDir, { recursive: true, force: true });
     if (err instanceof PostgresStartError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new PostgresStartError(`PostgreSQL could not start in ${dataDir}: ${reason}`);
