@@ -1,7 +1,8 @@
 -- Up Migration
 
 -- Accounts. Created here on a fresh database; on a database the original left behind, the
--- statements below bring its tables to this shape without losing a row (AUTH §8.3–8.5).
+-- statements below bring its tables to this shape without losing a row. E-mails, accounts
+-- that collide and uniqueness are the next migration's work.
 CREATE TABLE IF NOT EXISTS users (
   id serial PRIMARY KEY,
   email varchar(255),
@@ -14,18 +15,51 @@ CREATE TABLE IF NOT EXISTS users (
   created_at timestamp DEFAULT now()
 );
 
--- The original wrote wall-clock UTC into columns without a time zone.
-ALTER TABLE users
-  ALTER COLUMN created_at TYPE timestamptz USING created_at AT TIME ZONE 'UTC',
-  ALTER COLUMN last_login TYPE timestamptz USING last_login AT TIME ZONE 'UTC';
+-- The original wrote wall-clock UTC into columns without a time zone. The oldest databases
+-- had created_at with a time zone already: converting that again would shift it by the
+-- session's offset, so only columns still without one are converted.
+DO $$
+DECLARE
+  col text;
+BEGIN
+  FOREACH col IN ARRAY ARRAY['created_at', 'last_login'] LOOP
+    IF (SELECT c.data_type FROM information_schema.columns c
+         WHERE c.table_schema = current_schema() AND c.table_name = 'users'
+           AND c.column_name = col) = 'timestamp without time zone' THEN
+      EXECUTE format('ALTER TABLE users ALTER COLUMN %I TYPE timestamptz USING %I AT TIME ZONE %L',
+                     col, col, 'UTC');
+    END IF;
+  END LOOP;
+END $$;
 
 -- Username-only accounts have no address: NULL, not '' (only one '' could ever exist).
 ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key;
 ALTER TABLE users DROP CONSTRAINT IF EXISTS users_username_key;
 ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
 UPDATE users SET email = NULL WHERE email = '';
-UPDATE users SET email = lower(btrim(email)) WHERE email IS NOT NULL;
-UPDATE users SET username = 'user' || id WHERE username IS NULL OR username = '';
+
+-- Accounts without a username get user<id>, or user<id>_<n> when another account has that
+-- name or address already, in any case: a generated name never makes a conflict. ('' was never
+-- usable: the original refused an empty identifier.)
+DO $$
+DECLARE
+  account record;
+  candidate text;
+  attempt integer;
+BEGIN
+  FOR account IN SELECT id FROM users WHERE username IS NULL OR username = '' ORDER BY id LOOP
+    candidate := 'user' || account.id;
+    attempt := 0;
+    WHILE EXISTS (SELECT 1 FROM users
+                   WHERE lower(username) = lower(candidate) OR lower(email) = lower(candidate)) LOOP
+      attempt := attempt + 1;
+      candidate := 'user' || account.id || '_' || attempt;
+    END LOOP;
+    UPDATE users SET username = candidate WHERE id = account.id;
+  END LOOP;
+END $$;
+
+-- The original could not read a NULL name or surname at login: such accounts never got in.
 UPDATE users SET name = '' WHERE name IS NULL;
 UPDATE users SET surname = '' WHERE surname IS NULL;
 UPDATE users SET created_at = now() WHERE created_at IS NULL;
@@ -41,15 +75,19 @@ ALTER TABLE users
   ADD COLUMN IF NOT EXISTS failed_window_started_at timestamptz,
   ADD COLUMN IF NOT EXISTS locked_until timestamptz;
 
--- Case-insensitive uniqueness (decisions §4).
-CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
-CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username));
 CREATE INDEX IF NOT EXISTS idx_users_role ON users (role);
 CREATE INDEX IF NOT EXISTS idx_users_last_login ON users (last_login);
 CREATE INDEX IF NOT EXISTS users_created_at_idx ON users (created_at DESC, id DESC);
 
--- Never used by the original's code (AUTH §14).
-DROP TABLE IF EXISTS auth_log;
+-- A table the original created and never used: dropped only when nothing was put in it.
+DO $$
+BEGIN
+  IF to_regclass('auth_log') IS NOT NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM auth_log) THEN
+      DROP TABLE auth_log;
+    END IF;
+  END IF;
+END $$;
 
 -- Every login attempt, registration and account change.
 CREATE TABLE IF NOT EXISTS auth_logs (
@@ -71,7 +109,10 @@ ALTER TABLE auth_logs
   ADD COLUMN IF NOT EXISTS actor_id integer;
 UPDATE auth_logs SET success = true WHERE success IS NULL;
 UPDATE auth_logs SET "timestamp" = now() WHERE "timestamp" IS NULL;
-UPDATE auth_logs l SET user_id = u.id FROM users u WHERE l.user_id IS NULL AND u.email = l.user_email;
+-- By the e-mail exactly as the original stored it (the next migration normalises it); a
+-- failure for an unknown identifier was nobody's.
+UPDATE auth_logs l SET user_id = u.id FROM users u
+ WHERE l.user_id IS NULL AND u.email = l.user_email AND l.action <> 'login_failed_user_not_found';
 ALTER TABLE auth_logs
   ALTER COLUMN success SET NOT NULL,
   ALTER COLUMN "timestamp" SET NOT NULL,
@@ -120,8 +161,9 @@ CREATE TABLE revocations (
 );
 CREATE INDEX revocations_relevant_idx ON revocations (relevant_until);
 
--- Audit events waiting for delivery to social-log-service (decisions §6).
-CREATE TABLE audit_outbox (
+-- Audit events waiting for delivery to social-log-service (kept by the down migration, so
+-- created only when missing).
+CREATE TABLE IF NOT EXISTS audit_outbox (
   id bigserial PRIMARY KEY,
   event_id uuid NOT NULL UNIQUE,
   payload jsonb NOT NULL,
@@ -130,20 +172,18 @@ CREATE TABLE audit_outbox (
   next_attempt_at timestamptz NOT NULL DEFAULT now(),
   last_error text
 );
-CREATE INDEX audit_outbox_due_idx ON audit_outbox (next_attempt_at, id);
+CREATE INDEX IF NOT EXISTS audit_outbox_due_idx ON audit_outbox (next_attempt_at, id);
 
 -- Down Migration
 
-DROP TABLE audit_outbox;
+-- Never removes an account or anything logged: the log's added columns (who, and which
+-- admin) and audit events not yet delivered stay.
 DROP TABLE revocations;
 DROP TABLE refresh_tokens;
 DROP TABLE sessions;
 DROP INDEX auth_logs_page_idx;
 DROP INDEX auth_logs_user_id_idx;
-ALTER TABLE auth_logs DROP COLUMN user_id, DROP COLUMN actor_id;
 DROP INDEX users_created_at_idx;
-DROP INDEX users_username_lower_key;
-DROP INDEX users_email_lower_key;
 ALTER TABLE users
   DROP CONSTRAINT users_role_check,
   DROP COLUMN failed_logins,

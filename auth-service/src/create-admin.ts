@@ -76,8 +76,16 @@ try {
     promoted: 'promoted the existing account to admin',
     'already-admin': 'the account is already an admin; nothing changed',
     skipped: 'nothing to do',
+    conflict:
+      'several accounts have this e-mail, or one has it as its username; nothing changed ' +
+      '(resolve it first: GET /admin/users/conflicts)',
   }[outcome];
-  process.stdout.write(`create-admin: ${email}: ${said}\n`);
+  if (outcome === 'conflict') {
+    process.stderr.write(`create-admin: ${email}: ${said}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stdout.write(`create-admin: ${email}: ${said}\n`);
+  }
 } catch (err) {
   process.stderr.write(`create-admin: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -1,4 +1,4 @@
-import { withTransaction, type Pool } from '@cloud-backend/shared';
+import { HttpError, withTransaction, type Pool } from '@cloud-backend/shared';
 import type { Queryable } from '../repositories/queryable.js';
 import { anyAdminExists, setRole, type UserRow } from '../repositories/users.js';
 import { recordAuthEvent } from './auth-events.js';
@@ -14,17 +14,22 @@ export interface AdminAccount {
   surname?: string;
 }
 
-export type BootstrapOutcome = 'created' | 'promoted' | 'already-admin' | 'skipped';
+/**
+ * 'conflict': the e-mail belongs to several accounts the original let collide, or is another
+ * account's username; nothing was changed (an admin resolves it first).
+ */
+export type BootstrapOutcome = 'created' | 'promoted' | 'already-admin' | 'skipped' | 'conflict';
 
 const CONTEXT = { ip: null, userAgent: 'create-admin', requestId: 'create-admin' };
 
-async function findByEmail(db: Queryable, email: string): Promise<UserRow | null> {
+/** The accounts with this e-mail (several only where the original let them collide). */
+async function findByEmail(db: Queryable, email: string): Promise<UserRow[]> {
   const { rows } = await db.query<UserRow>(
     `SELECT id, email, username, name, surname, role, created_at, last_login
-       FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
+       FROM users WHERE lower(email) = lower($1) ORDER BY id FOR UPDATE`,
     [email],
   );
-  return rows[0] ?? null;
+  return rows;
 }
 
 /**
@@ -45,7 +50,9 @@ export async function ensureAdmin(
   const passwordHash = await hasher.hash(account.password);
 
   return withTransaction(pool, async (db) => {
-    const existing = await findByEmail(db, email);
+    const found = await findByEmail(db, email);
+    if (found.length > 1) return 'conflict';
+    const existing = found[0];
     if (existing?.role === 'admin') return 'already-admin';
     if (existing) {
       await setRole(db, existing.id, 'admin');
@@ -59,13 +66,20 @@ export async function ensureAdmin(
       });
       return 'promoted';
     }
-    const created = await insertWithGeneratedUsername(db, {
-      email,
-      name: account.name ?? 'Admin',
-      surname: account.surname ?? 'User',
-      passwordHash,
-      role: 'admin',
-    });
+    let created: UserRow;
+    try {
+      created = await insertWithGeneratedUsername(db, {
+        email,
+        name: account.name ?? 'Admin',
+        surname: account.surname ?? 'User',
+        passwordHash,
+        role: 'admin',
+      });
+    } catch (err) {
+      // Another account's username is this address (the original allowed that).
+      if (err instanceof HttpError && err.statusCode === 409) return 'conflict';
+      throw err;
+    }
     await recordAuthEvent(db, CONTEXT, {
       action: 'register',
       success: true,

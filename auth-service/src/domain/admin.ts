@@ -2,6 +2,7 @@ import { withTransaction, type AccessTokenClaims } from '@cloud-backend/shared';
 import { ERRORS, fail } from '../messages.js';
 import { revokeUserSessions } from '../repositories/sessions.js';
 import {
+  clearResolvedDuplicates,
   deleteUser,
   findById,
   findRoleForUpdate,
@@ -71,6 +72,7 @@ export async function removeUser(
     if (current === 'admin' && admins.length <= 1) fail(409, ERRORS.lastAdmin);
     const revoked = await revokeUserSessions(db, id, 'user_deleted', deps.settings);
     const user = await deleteUser(db, id);
+    await clearResolvedDuplicates(db);
     await recordAuthEvent(db, context, {
       action: 'user_deleted',
       success: true,

@@ -29,11 +29,18 @@ export interface NewUser {
   role?: Role;
 }
 
-/** Inserts unless the email or username is taken (case-insensitively); null when taken. */
+/**
+ * Inserts unless the e-mail or username is taken, in any case, by any account: in the same
+ * column (the unique indexes, race-free) or across them, and by the flagged accounts the
+ * original let collide (the explicit check, which the indexes leave out). Null when taken.
+ */
 export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(
     `INSERT INTO users (email, username, name, surname, password, role)
-     VALUES ($1, $2, $3, $4, $5, $6)
+     SELECT $1::varchar, $2::varchar, $3, $4, $5, $6
+      WHERE NOT EXISTS (SELECT 1 FROM users
+                         WHERE lower(email) IN (lower($1), lower($2))
+                            OR lower(username) IN (lower($1), lower($2)))
      ON CONFLICT DO NOTHING
      RETURNING ${USER_COLUMNS}`,
     [user.email, user.username, user.name, user.surname, user.passwordHash, user.role ?? 'user'],
@@ -41,30 +48,45 @@ export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow 
   return rows[0] ?? null;
 }
 
+/** Whether any account has this address as its e-mail or as its username, in any case. */
 export async function emailTaken(db: Queryable, email: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM users WHERE lower(email) = lower($1)', [
-    email,
-  ]);
+  const { rowCount } = await db.query(
+    'SELECT 1 FROM users WHERE lower(email) = lower($1) OR lower(username) = lower($1)',
+    [email],
+  );
   return (rowCount ?? 0) > 0;
 }
 
+/** Most accounts one identifier can name (a group the original let collide is two or three). */
+export const MAX_LOGIN_CANDIDATES = 5;
+
+export interface LoginCandidate extends LoginUserRow {
+  /**
+   * The identifier equals, exactly, the account's e-mail as the original stored it or its
+   * username: the original would have found this account with it.
+   */
+  exact: boolean;
+}
+
 /**
- * The account an identifier names: its email or its username, case-insensitively. An email
- * match wins, so an account can never be reached through another account's username.
+ * The accounts an identifier can name: its e-mail (bare and lower-cased, or as the original
+ * stored it) or its username, in any case. Exact matches first, then by id; at most
+ * MAX_LOGIN_CANDIDATES. Outside the conflicts the original left behind there is one at most.
  */
-export async function findForLogin(
+export async function findLoginCandidates(
   db: Queryable,
-  identifier: string,
-): Promise<LoginUserRow | null> {
-  const { rows } = await db.query<LoginUserRow>(
-    `SELECT ${USER_COLUMNS}, password, locked_until
+  lookup: { raw: string; address: string; trimmed: string },
+): Promise<LoginCandidate[]> {
+  const { rows } = await db.query<LoginCandidate>(
+    `SELECT ${USER_COLUMNS}, password, locked_until,
+            (coalesce(original_email, email) = $1 OR username = $1) IS TRUE AS exact
        FROM users
-      WHERE lower(email) = lower($1) OR lower(username) = lower($1)
-      ORDER BY (lower(email) = lower($1)) IS TRUE DESC
-      LIMIT 1`,
-    [identifier],
+      WHERE lower(email) = lower($2) OR lower(username) = lower($3) OR original_email = $1
+      ORDER BY exact DESC, id
+      LIMIT ${String(MAX_LOGIN_CANDIDATES)}`,
+    [lookup.raw, lookup.address, lookup.trimmed],
   );
-  return rows[0] ?? null;
+  return rows;
 }
 
 export async function findById(db: Queryable, id: number): Promise<UserRow | null> {
@@ -158,6 +180,24 @@ export async function deleteUser(db: Queryable, id: number): Promise<UserRow | n
     [id],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Puts accounts the original let collide back under the uniqueness indexes once nothing shares
+ * their e-mail or username any more (after a deletion).
+ */
+export async function clearResolvedDuplicates(db: Queryable): Promise<void> {
+  await db.query(
+    `UPDATE users u SET legacy_email_duplicate = false
+      WHERE legacy_email_duplicate
+        AND NOT EXISTS (SELECT 1 FROM users o WHERE o.id <> u.id AND lower(o.email) = lower(u.email))`,
+  );
+  await db.query(
+    `UPDATE users u SET legacy_username_duplicate = false
+      WHERE legacy_username_duplicate
+        AND NOT EXISTS (SELECT 1 FROM users o
+                         WHERE o.id <> u.id AND lower(o.username) = lower(u.username))`,
+  );
 }
 
 export async function anyAdminExists(db: Queryable): Promise<boolean> {
