@@ -12,6 +12,7 @@ import { PasswordHasher } from './domain/passwords.js';
 import { ERRORS } from './messages.js';
 import { isSessionActive } from './repositories/sessions.js';
 import { authLogRoutes } from './routes/admin/auth-logs.js';
+import { conflictRoutes } from './routes/admin/conflicts.js';
 import { adminUserRoutes } from './routes/admin/users.js';
 import { revocationRoutes } from './routes/internal/revocations.js';
 import { loginRoutes } from './routes/login.js';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(sessionRoutes, deps);
   await app.register(meRoutes, deps);
   await app.register(adminUserRoutes, deps);
+  await app.register(conflictRoutes, deps);
   await app.register(authLogRoutes, deps);
   await app.register(revocationRoutes, { ...deps, internalToken: config.INTERNAL_API_TOKEN });
 

@@ -1,6 +1,7 @@
 import { runService } from '@cloud-backend/shared';
 import { buildApp, SERVICE } from './app.js';
 import { configSchema } from './config.js';
+import { warnAboutConflicts } from './domain/account-conflicts.js';
 import { ensureAdmin } from './domain/admin-bootstrap.js';
 
 await runService({
@@ -8,16 +9,24 @@ await runService({
   configSchema,
   buildApp,
   migrationsDir: new URL('../migrations/', import.meta.url),
-  // decisions §4: ADMIN_EMAIL + ADMIN_PASSWORD create (or promote) the first admin.
   prepare: async (app, config) => {
-    if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD) return;
     const { pool, hasher, settings } = app.accounts;
+    await warnAboutConflicts(pool, app.log);
+    // ADMIN_EMAIL + ADMIN_PASSWORD create (or promote) the first admin.
+    if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD) return;
     const outcome = await ensureAdmin(
       pool,
       hasher,
       { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD },
       { onlyIfNoAdmin: true, passwordMinLength: settings.passwordMinLength },
     );
-    app.log.info({ outcome }, 'first admin check');
+    if (outcome === 'conflict') {
+      app.log.warn(
+        { outcome },
+        'ADMIN_EMAIL belongs to accounts in conflict; no admin made (see /admin/users/conflicts)',
+      );
+    } else {
+      app.log.info({ outcome }, 'first admin check');
+    }
   },
 });

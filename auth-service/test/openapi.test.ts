@@ -32,6 +32,7 @@ describe('OpenAPI document and routing', () => {
       'GET /admin/users',
       'PUT /admin/users/{id}/role',
       'DELETE /admin/users/{id}',
+      'GET /admin/users/conflicts',
       'GET /admin/auth-logs',
       'GET /internal/revocations',
     ]) {

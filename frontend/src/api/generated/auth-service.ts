@@ -535,6 +535,71 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/users/conflicts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Accounts sharing an e-mail or username but for case, kept from the original */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              conflicts: {
+                /** @description email / username: shared but for case; username_is_email: one account's username is another's e-mail */
+                kind: 'email' | 'username' | 'username_is_email';
+                /** @description the shared value, lower-case */
+                key: string;
+                user_ids: number[];
+                users: {
+                  id: number;
+                  /** @description bare and lower-case; "" for a username-only account */
+                  email: string;
+                  /** @description as the original stored it, when that differs; logs in too */
+                  original_email?: string;
+                  username: string;
+                  name: string;
+                  surname: string;
+                  role: 'user' | 'admin';
+                  /**
+                   * Format: date-time
+                   * @description RFC 3339, UTC, millisecond precision
+                   */
+                  created_at: string;
+                  last_login: string | null;
+                }[];
+              }[];
+              /** @description groups */
+              total: number;
+              /** @description distinct accounts in at least one group */
+              accounts: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/auth-logs': {
     parameters: {
       query?: never;
