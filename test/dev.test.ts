@@ -1,4 +1,5 @@
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -200,4 +201,25 @@ describe('make dev (scripts/dev.ts)', () => {
       await expect.poll(() => recorded.filter(alive).length, { timeout: 5_000 }).toBe(0);
     },
   );
+
+  it('says in one line that its PostgreSQL port is taken, and exits 1', async () => {
+    // Another program on make dev's PostgreSQL port (the earlier tests' server is stopped).
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(postgresPort, '127.0.0.1', resolve));
+    try {
+      const dev = startDev();
+      expect(await within(dev.exited, 60_000, 'make dev failing')).toBe(1);
+      const output = dev.output();
+      expect(output).toContain(
+        `PostgreSQL did not start: port ${postgresPort} on 127.0.0.1 is already in use by ` +
+          'another program (set DEV_POSTGRES_PORT to use another)',
+      );
+      expect(output).not.toMatch(/^\s+at /m); // no stack trace
+      for (const port of Object.values(ports)) {
+        expect(await refusesConnections(port), `port ${port}`).toBe(true);
+      }
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
 });
