@@ -81,7 +81,9 @@ export async function runImport(
       await createStaging(target.adminUrl(o, 'postgres'), target.databases[o], staging);
       staged.set(o, staging);
       const url = target.adminUrl(o, staging);
+      const began = performance.now();
       const restored = await restoreInto(url, source.lines(), source.description);
+      log(`restored ${restored.copiedRows} rows in ${seconds(began)}`);
       const { port } = await checkIdentity(url, o, source.description);
       if (port)
         warnings.push(`${source.description} is a dump of the port already (it has pgmigrations)`);
@@ -118,13 +120,16 @@ export async function runImport(
       );
       await takeOwnership(url(o), target.databases[o].owner);
       await grantPortPrivileges(url(o), target.databases[o]);
+      const began = performance.now();
       const applied = await migrate(target.adminUrl(o, 'postgres'), staging, target.databases[o]);
+      log(`${applied.length} migration(s) applied in ${seconds(began)}`);
       await grantPortPrivileges(url(o), target.databases[o]);
       const db = databases[o];
       if (db) db.migrationsApplied = applied;
     }
 
     // 4. The numbers after, and what would be lost.
+    const checking = performance.now();
     const report: Report = {
       startedAt: startedAt.toISOString(),
       finishedAt: '',
@@ -166,6 +171,8 @@ export async function runImport(
         );
       }
     }
+
+    log(`checked every row of the original against the result in ${seconds(checking)}`);
 
     // 5. Swap, unless this is a dry run or something would be lost.
     const finish = async (): Promise<void> => {
@@ -221,6 +228,8 @@ export async function runImport(
     }
   }
 }
+
+const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 /** Staging databases of an earlier run that was killed before it could drop them. */
 async function dropLeftovers(target: Target, originals: OriginalDatabase[]): Promise<void> {

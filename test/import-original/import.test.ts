@@ -37,6 +37,7 @@ import {
 } from './support/command.js';
 import {
   ACCOUNTS,
+  CONFLICTING_EMAIL,
   asNewerPgDump,
   CHECKINS,
   createOriginalDatabases,
@@ -145,7 +146,8 @@ describe('make import-original into make dev', () => {
     async () => {
       const result = await importOriginal({ ...env, DUMPS: dumps });
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/accounts: 4 before, 4 after/);
+      expect(result.stdout).toMatch(/accounts: 5 before, 5 after/);
+      expect(result.stdout).toMatch(/email "carla@example.com": users 3, 5/);
       expect(result.stdout).toMatch(/check-ins: 9 before, 7 after \(2 not moved/);
       expect(result.stdout).toContain('_2025-06-20_02-00-00.sql.gz');
       expect(await listening(port)).toBe(false);
@@ -169,6 +171,11 @@ describe('make import-original into make dev', () => {
       const report = await writtenReport(result.stdout);
       expect(report.swapped).toBe(true);
       expect(report.lost).toEqual([]);
+      expect(report.conflicts).toContainEqual({
+        kind: 'email',
+        key: CONFLICTING_EMAIL,
+        user_ids: [3, 5],
+      });
       expect(report.events).toMatchObject({ before: 6, after: 5 });
       const perEvent = (
         report.checkins as {

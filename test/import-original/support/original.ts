@@ -107,7 +107,9 @@ export const CHECKINS: Checkin[] = [
 ];
 /** Rows of the table no event maps to: kept in the legacy schema, not moved. */
 export const ORPHAN_ROWS = 2;
-export const ACCOUNTS = 4;
+export const ACCOUNTS = 5;
+/** The two accounts whose e-mails differ only in case. */
+export const CONFLICTING_EMAIL = 'carla@example.com';
 
 const AUTH_SQL = `
 CREATE TABLE users (
@@ -133,7 +135,9 @@ INSERT INTO users (email, username, password, role, name, surname, last_login, c
   ('anna@example.com', 'anna', '$2a$04$Zr7pZ1f5qJ4Gm0Q3s0lqhOe2m9xkY3hK1q7bqv3l5w4pJ2cXrQx1K', 'admin', 'Anna', 'Rossi', '2025-06-10 08:00:00', '2025-01-01 10:00:00'),
   ('bruno@example.com', 'bruno', '$2a$04$Zr7pZ1f5qJ4Gm0Q3s0lqhOe2m9xkY3hK1q7bqv3l5w4pJ2cXrQx1K', 'user', 'Bruno', 'Bianchi', NULL, '2025-01-02 10:00:00'),
   ('Carla@Example.com', 'carla', '$2a$04$Zr7pZ1f5qJ4Gm0Q3s0lqhOe2m9xkY3hK1q7bqv3l5w4pJ2cXrQx1K', 'user', 'Carla', 'Verdi', NULL, '2025-01-03 10:00:00'),
-  ('dario@example.com', 'dario', '$2a$04$Zr7pZ1f5qJ4Gm0Q3s0lqhOe2m9xkY3hK1q7bqv3l5w4pJ2cXrQx1K', 'user', 'Dario', 'Neri', NULL, '2025-01-04 10:00:00');
+  ('dario@example.com', 'dario', '$2a$04$Zr7pZ1f5qJ4Gm0Q3s0lqhOe2m9xkY3hK1q7bqv3l5w4pJ2cXrQx1K', 'user', 'Dario', 'Neri', NULL, '2025-01-04 10:00:00'),
+  -- The original compared e-mails as typed: two accounts for one address.
+  ('carla@example.com', 'carla.v', '$2a$04$Zr7pZ1f5qJ4Gm0Q3s0lqhOe2m9xkY3hK1q7bqv3l5w4pJ2cXrQx1K', 'user', 'Carla', 'Verdi', NULL, '2025-01-05 10:00:00');
 INSERT INTO auth_logs (user_email, username, action, ip_address, user_agent, success, timestamp) VALUES
   ('anna@example.com', 'anna', 'login', '10.0.0.1', E'curl/8.0 \\\\ "quoted"', true, '2025-06-10 08:00:00+00');
 `;
