@@ -101,6 +101,53 @@ export function Pager(props: {
   );
 }
 
+/**
+ * A Delete button that asks once more ("Yes, …" or Cancel) before it acts; the confirmation
+ * stays, disabled, while the deletion runs.
+ */
+export function DeleteButton(props: {
+  /** What is deleted, for the confirmation's accessible name. */
+  name: string;
+  /** The confirming button's text. */
+  confirm: string;
+  busy: boolean;
+  onDelete: () => Promise<unknown>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  if (!confirming) {
+    return (
+      <button
+        type="button"
+        class="danger"
+        onClick={() => {
+          setConfirming(true);
+        }}
+      >
+        Delete
+      </button>
+    );
+  }
+  const remove = async () => {
+    await props.onDelete();
+    setConfirming(false);
+  };
+  return (
+    <span role="group" aria-label={`Confirm deleting ${props.name}`}>
+      <button type="button" class="danger" disabled={props.busy} onClick={() => void remove()}>
+        {props.confirm}
+      </button>
+      <button
+        type="button"
+        onClick={() => {
+          setConfirming(false);
+        }}
+      >
+        Cancel
+      </button>
+    </span>
+  );
+}
+
 export interface Loaded<T> {
   data: T | undefined;
   error: unknown;

@@ -3,6 +3,7 @@ import type { GeneratedEvent, ListedEvent } from '../../api/types.js';
 import { api } from '../../context.js';
 import {
   count,
+  DeleteButton,
   ErrorBox,
   Field,
   formatDate,
@@ -182,7 +183,6 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
 }
 
 function EventRow({ event, onChanged }: { event: ListedEvent; onChanged: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
   const path = `/admin/events/${encodeURIComponent(event.event_id)}`;
   const stats = event.statistics;
@@ -192,7 +192,6 @@ function EventRow({ event, onChanged }: { event: ListedEvent; onChanged: () => v
   };
   const remove = async () => {
     if (await run(() => api.deleteEvent(event.event_id))) onChanged();
-    setConfirming(false);
   };
 
   return (
@@ -222,31 +221,12 @@ function EventRow({ event, onChanged }: { event: ListedEvent; onChanged: () => v
         <button type="button" disabled={busy} onClick={() => void toggle()}>
           {event.is_active ? 'Deactivate' : 'Activate'}
         </button>
-        {confirming ? (
-          <span role="group" aria-label={`Confirm deleting ${event.event_name}`}>
-            <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
-              Yes, delete it and its attendance
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setConfirming(false);
-              }}
-            >
-              Cancel
-            </button>
-          </span>
-        ) : (
-          <button
-            type="button"
-            class="danger"
-            onClick={() => {
-              setConfirming(true);
-            }}
-          >
-            Delete
-          </button>
-        )}
+        <DeleteButton
+          name={event.event_name}
+          confirm="Yes, delete it and its attendance"
+          busy={busy}
+          onDelete={remove}
+        />
         <ErrorBox error={error} />
       </td>
     </tr>
