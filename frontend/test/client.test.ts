@@ -113,7 +113,7 @@ describe('ApiClient', () => {
     );
     refresh.mockRejectedValueOnce(refused);
 
-    await expect(api.history(1, 10)).rejects.toBe(refused);
+    await expect(api.history({ page: 1, limit: 10 })).rejects.toBe(refused);
     expect(session.current.status).toBe('signed-out');
     expect(session.accessToken).toBeNull();
     expect(storage.getItem(REFRESH_TOKEN_KEY)).toBeNull();

@@ -14,6 +14,7 @@ import type {
   EventUpdated,
   GeneratedEvent,
   HistoryPage,
+  HistoryQuery,
   LoggedOut,
   LoginBody,
   NewEventBody,
@@ -90,8 +91,8 @@ export function createApi(client: ApiClient) {
     // user-service, through /user
     scan: (qr_content: QrContent) =>
       client.json<ScanReply>('POST', '/user/qr/scan', { body: { qr_content } satisfies ScanBody }),
-    history: (page: number, limit: number) =>
-      client.json<HistoryPage>('GET', '/user/qr/attendance/history', { query: { page, limit } }),
+    history: (query: HistoryQuery) =>
+      client.json<HistoryPage>('GET', '/user/qr/attendance/history', { query }),
     today: () => client.json<Today>('GET', '/user/qr/attendance/today'),
     generateEvent: (event: NewEvent) =>
       client.json<GeneratedEvent>('POST', '/user/qr/admin/generate', { body: event }),

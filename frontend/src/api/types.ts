@@ -74,6 +74,7 @@ export type ScanBody = RequestBody<Scan>;
 export type ScanReply = Reply<Scan['responses'][201]>;
 /** The body of POST /user/qr/scan: the QR's JSON text as an object, its token required. */
 export type QrContent = NonNullable<RequestBody<Scan>['qr_content']> & { jwt: string };
+export type HistoryQuery = Query<History>;
 export type HistoryPage = Reply<History['responses'][200]>;
 export type HistoryItem = HistoryPage['attendances'][number];
 export type Today = Reply<UserService['/qr/attendance/today']['get']['responses'][200]>;

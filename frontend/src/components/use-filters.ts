@@ -23,3 +23,6 @@ export function useFilters<T extends Record<string, string>>(empty: T) {
   };
   return { draft, filter, set, apply, goTo };
 }
+
+/** A list's filter state, as useFilters gives it. */
+export type Filters<T extends Record<string, string>> = ReturnType<typeof useFilters<T>>;

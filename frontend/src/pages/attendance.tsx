@@ -1,25 +1,36 @@
-import { useState } from 'preact/hooks';
+import type { HistoryItem, HistoryPage } from '../api/types.js';
 import { statusLabel } from '../components/labels.js';
+import { PagedTable, pageOf, usePagedList, type ListSpec } from '../components/paged-table.js';
 import { api } from '../context.js';
 import {
   count,
   ErrorBox,
   formatDate,
   formatDateTime,
-  Notice,
   PageTitle,
-  Pager,
-  TableWrap,
   useLoad,
 } from '../components/ui.js';
 
 const PAGE_SIZE = 10;
 
+const LIST: ListSpec<HistoryPage, HistoryItem> = {
+  label: 'Attendance history',
+  page: (data) => pageOf(data.attendances, data),
+  caption: (data) => `${count(data.total, 'record')}, newest first`,
+  empty: 'No attendance recorded yet.',
+  columns: [
+    { header: 'Event', cell: (item) => item.event_name },
+    { header: 'Date', cell: (item) => formatDate(item.date) },
+    { header: 'Status', cell: (item) => statusLabel(item.status) },
+    { header: 'Recorded', cell: (item) => formatDateTime(item.timestamp) },
+    { header: 'Reason', cell: (item) => item.motivazione ?? '' },
+  ],
+};
+
 export function AttendancePage() {
-  const [page, setPage] = useState(1);
   const today = useLoad(() => api.today(), []);
-  const history = useLoad(() => api.history(page, PAGE_SIZE), [page]);
-  const pages = history.data ? Math.max(1, Math.ceil(history.data.total / history.data.limit)) : 1;
+  // No filter form: the list's state is only its page.
+  const history = usePagedList(api.history, PAGE_SIZE, {});
 
   return (
     <section>
@@ -42,37 +53,7 @@ export function AttendancePage() {
       </section>
 
       <h2>History</h2>
-      <ErrorBox error={history.error} />
-      {history.loading && !history.data && <Notice>Loading…</Notice>}
-      {history.data && history.data.attendances.length === 0 && <p>No attendance recorded yet.</p>}
-      {history.data && history.data.attendances.length > 0 && (
-        <TableWrap label="Attendance history">
-          <table>
-            <caption>{count(history.data.total, 'record')}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Date</th>
-                <th scope="col">Status</th>
-                <th scope="col">Recorded</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.attendances.map((item) => (
-                <tr key={item.id}>
-                  <td>{item.event_name}</td>
-                  <td>{formatDate(item.date)}</td>
-                  <td>{statusLabel(item.status)}</td>
-                  <td>{formatDateTime(item.timestamp)}</td>
-                  <td>{item.motivazione ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
-      <Pager page={page} pages={pages} onPage={setPage} label="History pages" />
+      <PagedTable list={history} spec={LIST} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { useFilters } from '../components/use-filters.js';
-import { TimeRangeFields } from '../components/time-range.js';
+import type { SocialLog, SocialLogPage as Reply } from '../api/types.js';
+import * as Filter from '../components/filter.js';
+import { PagedTable, pageOf, usePagedList, type ListSpec } from '../components/paged-table.js';
 import { api, session } from '../context.js';
 import {
   count,
@@ -11,14 +12,11 @@ import {
   Notice,
   nowLocal,
   PageTitle,
-  Pager,
-  TableWrap,
   useAction,
-  useLoad,
 } from '../components/ui.js';
 
 const PAGE_SIZE = 20;
-const EMPTY = { user_id: '', social: '', status: '', from: '', to: '' };
+const EMPTY = { user_id: '', social: '', status: '', ...Filter.NO_TIME_RANGE };
 
 function NewEntry({ onSaved }: { onSaved: () => void }) {
   const [form, setForm] = useState({ social: '', content: '', status: '', when: nowLocal() });
@@ -108,98 +106,44 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
   );
 }
 
+/** Admins read everyone's entries, and may filter by user. */
+const isAdmin = () => session.user?.role === 'admin';
+
+const LIST: ListSpec<Reply, SocialLog, typeof EMPTY> = {
+  form: {
+    label: 'Filter the social log',
+    fields: (filters) => (
+      <>
+        {isAdmin() && <Filter.UserId filters={filters} />}
+        <Filter.Text filters={filters} name="social" label="Social network" />
+        <Filter.Text filters={filters} name="status" label="Status" />
+        <Filter.TimeRange filters={filters} />
+      </>
+    ),
+  },
+  label: 'Social log entries',
+  page: (data) => pageOf(data.logs, data),
+  caption: (data) => `${count(data.total, 'entry', 'entries')}, newest first`,
+  empty: 'No entries.',
+  columns: [
+    { header: 'When', cell: (entry) => formatDateTime(entry.timestamp) },
+    { header: 'User', cell: (entry) => entry.user_id },
+    { header: 'Network', cell: (entry) => entry.social },
+    { header: 'Status', cell: (entry) => entry.status },
+    { header: 'Content', cell: (entry) => entry.content, attributes: () => ({ class: 'content' }) },
+  ],
+};
+
 /** Everyone's own social log; admins can see anyone's (GET /api/social/logs). */
 export function SocialLogPage() {
-  const admin = session.user?.role === 'admin';
-  const { draft, filter, set, apply, goTo } = useFilters(EMPTY);
-  const logs = useLoad(
-    () =>
-      api.socialLogs({
-        user_id: filter.user_id,
-        social: filter.social.trim(),
-        status: filter.status.trim(),
-        from: localToIso(filter.from),
-        to: localToIso(filter.to),
-        page: filter.page,
-        limit: PAGE_SIZE,
-      }),
-    [filter],
-  );
-  const data = logs.data;
+  const list = usePagedList(api.socialLogs, PAGE_SIZE, EMPTY);
 
   return (
     <section>
       <PageTitle>Social log</PageTitle>
-      <p>{admin ? 'Entries of every user.' : 'Your entries.'}</p>
-      <NewEntry onSaved={logs.reload} />
-      <form class="filters" onSubmit={apply} aria-label="Filter the social log">
-        {admin && (
-          <Field label="User id">
-            {(a) => (
-              <input
-                {...a}
-                name="user_id"
-                type="number"
-                min={1}
-                value={draft.user_id}
-                onInput={set('user_id')}
-              />
-            )}
-          </Field>
-        )}
-        <Field label="Social network">
-          {(a) => (
-            <input {...a} name="social" type="text" value={draft.social} onInput={set('social')} />
-          )}
-        </Field>
-        <Field label="Status">
-          {(a) => (
-            <input {...a} name="status" type="text" value={draft.status} onInput={set('status')} />
-          )}
-        </Field>
-        <TimeRangeFields from={draft.from} to={draft.to} onFrom={set('from')} onTo={set('to')} />
-        <button type="submit">Apply filters</button>
-      </form>
-      <ErrorBox error={logs.error} />
-      {logs.loading && !data && <Notice>Loading…</Notice>}
-      {data && data.logs.length === 0 && <p>No entries.</p>}
-      {data && data.logs.length > 0 && (
-        <>
-          <TableWrap label="Social log entries">
-            <table>
-              <caption>{count(data.total, 'entry', 'entries')}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Network</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Content</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.logs.map((entry) => (
-                  <tr key={entry.id}>
-                    <td>{formatDateTime(entry.timestamp)}</td>
-                    <td>{entry.user_id}</td>
-                    <td>{entry.social}</td>
-                    <td>{entry.status}</td>
-                    <td class="content">{entry.content}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-          <Pager
-            page={data.page}
-            pages={Math.max(1, Math.ceil(data.total / data.limit))}
-            onPage={(page) => {
-              goTo(page);
-            }}
-            label="Social log pages"
-          />
-        </>
-      )}
+      <p>{isAdmin() ? 'Entries of every user.' : 'Your entries.'}</p>
+      <NewEntry onSaved={list.loaded.reload} />
+      <PagedTable list={list} spec={LIST} />
     </section>
   );
 }

@@ -1,25 +1,24 @@
 import { useState } from 'preact/hooks';
-import { useFilters } from '../../components/use-filters.js';
-import { TimeRangeFields } from '../../components/time-range.js';
-import { api } from '../../context.js';
+import type { AuditEvent, AuditPage as Reply } from '../../api/types.js';
+import * as Filter from '../../components/filter.js';
 import {
-  count,
-  ErrorBox,
-  Field,
-  formatDateTime,
-  localToIso,
-  Notice,
-  PageTitle,
-  Pager,
-  TableWrap,
-  useAction,
-  useLoad,
-} from '../../components/ui.js';
+  PagedTable,
+  pageOf,
+  resultColumn,
+  usePagedList,
+  type ListSpec,
+} from '../../components/paged-table.js';
+import { api } from '../../context.js';
+import { count, ErrorBox, formatDateTime, PageTitle, useAction } from '../../components/ui.js';
 
 const PAGE_SIZE = 50;
-const EMPTY = { user_id: '', action: '', service: '', from: '', to: '' };
+const EMPTY = { user_id: '', action: '', service: '', ...Filter.NO_TIME_RANGE };
+const SERVICES = { 'auth-service': 'auth-service', 'user-service': 'user-service' };
 
-/** The actions auth-service and user-service send (suggestions; any text may be typed). */
+/**
+ * Actions auth-service and user-service send, offered as suggestions: the audit trail stores
+ * any action a service names (its schema takes free text), so this list is a help, not a rule.
+ */
 const KNOWN_ACTIONS = [
   'user.registered',
   'user.login_succeeded',
@@ -83,125 +82,69 @@ function ChainCheck() {
   );
 }
 
-export function AuditPage() {
-  const { draft, filter, set, apply, goTo } = useFilters(EMPTY);
-  const events = useLoad(
-    () =>
-      api.audit({
-        user_id: filter.user_id,
-        action: filter.action.trim(),
-        service: filter.service,
-        from: localToIso(filter.from),
-        to: localToIso(filter.to),
-        page: filter.page,
-        limit: PAGE_SIZE,
-      }),
-    [filter],
-  );
-  const data = events.data;
-
-  return (
-    <section>
-      <PageTitle>Audit trail</PageTitle>
-      <ChainCheck />
-      <form class="filters" onSubmit={apply} aria-label="Filter the audit trail">
-        <Field label="User id">
-          {(a) => (
-            <input
-              {...a}
-              name="user_id"
-              type="number"
-              min={1}
-              value={draft.user_id}
-              onInput={set('user_id')}
-            />
-          )}
-        </Field>
-        <Field label="Action" hint="e.g. user.login_failed, attendance.check_in">
-          {(a) => (
-            <input
-              {...a}
-              name="action"
-              type="text"
-              list="audit-actions"
-              value={draft.action}
-              onInput={set('action')}
-            />
-          )}
-        </Field>
+const LIST: ListSpec<Reply, AuditEvent, typeof EMPTY> = {
+  form: {
+    label: 'Filter the audit trail',
+    fields: (filters) => (
+      <>
+        <Filter.UserId filters={filters} />
+        <Filter.Text
+          filters={filters}
+          name="action"
+          label="Action"
+          hint="e.g. user.login_failed, attendance.check_in"
+          list="audit-actions"
+        />
         <datalist id="audit-actions">
           {KNOWN_ACTIONS.map((action) => (
             <option key={action} value={action} />
           ))}
         </datalist>
-        <Field label="Service">
-          {(a) => (
-            <select {...a} name="service" value={draft.service} onChange={set('service')}>
-              <option value="">Any</option>
-              <option value="auth-service">auth-service</option>
-              <option value="user-service">user-service</option>
-            </select>
-          )}
-        </Field>
-        <TimeRangeFields from={draft.from} to={draft.to} onFrom={set('from')} onTo={set('to')} />
-        <button type="submit">Apply filters</button>
-      </form>
-      <ErrorBox error={events.error} />
-      {events.loading && !data && <Notice>Loading…</Notice>}
-      {data && (
+        <Filter.Choice filters={filters} name="service" label="Service" choices={SERVICES} />
+        <Filter.TimeRange filters={filters} />
+      </>
+    ),
+  },
+  label: 'Audit events',
+  page: (data) => pageOf(data.events, data),
+  caption: (data) => `${count(data.total, 'event')}, newest first`,
+  wide: true,
+  columns: [
+    { header: '#', cell: (event) => event.id },
+    { header: 'When', cell: (event) => formatDateTime(event.occurred_at) },
+    { header: 'Service', cell: (event) => event.service },
+    { header: 'Action', cell: (event) => event.action },
+    { header: 'User', cell: (event) => event.user_id ?? '—' },
+    { header: 'By', cell: (event) => event.actor_id ?? '—' },
+    resultColumn(),
+    {
+      header: 'Details',
+      cell: (event) => (
         <>
-          <TableWrap label="Audit events">
-            <table class="wide">
-              <caption>{count(data.total, 'event')}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Service</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">User</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Details</th>
-                  <th scope="col">Hash</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.events.map((event) => (
-                  <tr key={event.id}>
-                    <td>{event.id}</td>
-                    <td>{formatDateTime(event.occurred_at)}</td>
-                    <td>{event.service}</td>
-                    <td>{event.action}</td>
-                    <td>{event.user_id ?? '—'}</td>
-                    <td>{event.actor_id ?? '—'}</td>
-                    <td class={event.success ? 'ok' : 'bad'}>
-                      {event.success ? 'Success' : 'Failure'}
-                    </td>
-                    <td>
-                      <code class="details">{JSON.stringify(event.details)}</code>
-                      {event.ip && <div class="hint">{event.ip}</div>}
-                    </td>
-                    <td>
-                      <code class="hash" title={event.hash}>
-                        {event.hash.slice(0, 12)}…
-                      </code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-          <Pager
-            page={data.page}
-            pages={Math.max(1, Math.ceil(data.total / data.limit))}
-            onPage={(page) => {
-              goTo(page);
-            }}
-            label="Audit pages"
-          />
+          <code class="details">{JSON.stringify(event.details)}</code>
+          {event.ip && <div class="hint">{event.ip}</div>}
         </>
-      )}
+      ),
+    },
+    {
+      header: 'Hash',
+      cell: (event) => (
+        <code class="hash" title={event.hash}>
+          {event.hash.slice(0, 12)}…
+        </code>
+      ),
+    },
+  ],
+};
+
+export function AuditPage() {
+  const list = usePagedList(api.audit, PAGE_SIZE, EMPTY);
+
+  return (
+    <section>
+      <PageTitle>Audit trail</PageTitle>
+      <ChainCheck />
+      <PagedTable list={list} spec={LIST} />
     </section>
   );
 }

@@ -1,142 +1,84 @@
-import { useFilters } from '../../components/use-filters.js';
-import { TimeRangeFields } from '../../components/time-range.js';
-import { AUTH_ACTIONS } from '../../components/labels.js';
-import { api } from '../../context.js';
+import type { AuthLog, AuthLogPage as Reply } from '../../api/types.js';
+import * as Filter from '../../components/filter.js';
+import { AUTH_ACTION_LABELS, authActionLabel } from '../../components/labels.js';
 import {
-  count,
-  ErrorBox,
-  Field,
-  formatDateTime,
-  localToIso,
-  Notice,
-  PageTitle,
-  Pager,
-  TableWrap,
-  useLoad,
-} from '../../components/ui.js';
+  PagedTable,
+  resultColumn,
+  usePagedList,
+  type ListSpec,
+} from '../../components/paged-table.js';
+import { api } from '../../context.js';
+import { count, formatDateTime, PageTitle } from '../../components/ui.js';
 
 const PAGE_SIZE = 50;
-const EMPTY = { email: '', user_id: '', action: '', success: '', from: '', to: '' };
+const EMPTY = { email: '', user_id: '', action: '', success: '', ...Filter.NO_TIME_RANGE };
+const RESULTS = { true: 'Success', false: 'Failure' };
+
+const LIST: ListSpec<Reply, AuthLog, typeof EMPTY> = {
+  form: {
+    label: 'Filter the auth logs',
+    fields: (filters) => (
+      <>
+        <Filter.Text filters={filters} name="email" label="Email" />
+        <Filter.UserId filters={filters} />
+        <Filter.Choice
+          filters={filters}
+          name="action"
+          label="Action"
+          choices={AUTH_ACTION_LABELS}
+        />
+        <Filter.Choice filters={filters} name="success" label="Result" choices={RESULTS} />
+        <Filter.TimeRange filters={filters} />
+      </>
+    ),
+  },
+  label: 'Auth log entries',
+  page: (data) => ({ rows: data.logs, page: data.page, pages: data.stats.pages_total }),
+  caption: () => 'Newest first',
+  summary: (data) => (
+    <p class="stats">
+      {[
+        count(data.stats.total_logs, 'entry', 'entries'),
+        count(data.stats.successes, 'success', 'successes'),
+        count(data.stats.failures, 'failure'),
+        count(data.stats.unique_users, 'user'),
+      ].join(' · ')}
+    </p>
+  ),
+  wide: true,
+  columns: [
+    { header: 'When', cell: (log) => formatDateTime(log.timestamp) },
+    {
+      header: 'Account',
+      cell: (log) => (
+        <>
+          {log.user_email || '—'}
+          {log.username && <div class="hint">{log.username}</div>}
+        </>
+      ),
+    },
+    {
+      header: 'Action',
+      cell: (log) => authActionLabel(log.action),
+      attributes: (log) => ({ title: log.action }),
+    },
+    resultColumn(),
+    { header: 'Address', cell: (log) => log.ip_address ?? '—' },
+    {
+      header: 'Browser',
+      cell: (log) => log.user_agent ?? '—',
+      attributes: (log) => ({ class: 'clip', title: log.user_agent }),
+    },
+  ],
+};
 
 export function AuthLogsPage() {
-  const { draft, filter, set, apply, goTo } = useFilters(EMPTY);
-  const logs = useLoad(
-    () =>
-      api.authLogs({
-        email: filter.email.trim(),
-        user_id: filter.user_id,
-        action: filter.action,
-        success: filter.success,
-        from: localToIso(filter.from),
-        to: localToIso(filter.to),
-        page: filter.page,
-        limit: PAGE_SIZE,
-      }),
-    [filter],
-  );
-  const data = logs.data;
+  const list = usePagedList(api.authLogs, PAGE_SIZE, EMPTY);
 
   return (
     <section>
       <PageTitle>Auth logs</PageTitle>
-      <form class="filters" onSubmit={apply} aria-label="Filter the auth logs">
-        <Field label="Email">
-          {(a) => (
-            <input {...a} name="email" type="text" value={draft.email} onInput={set('email')} />
-          )}
-        </Field>
-        <Field label="User id">
-          {(a) => (
-            <input
-              {...a}
-              name="user_id"
-              type="number"
-              min={1}
-              value={draft.user_id}
-              onInput={set('user_id')}
-            />
-          )}
-        </Field>
-        <Field label="Action">
-          {(a) => (
-            <select {...a} name="action" value={draft.action} onChange={set('action')}>
-              <option value="">Any</option>
-              {AUTH_ACTIONS.map((action) => (
-                <option key={action} value={action}>
-                  {action}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Result">
-          {(a) => (
-            <select {...a} name="success" value={draft.success} onChange={set('success')}>
-              <option value="">Any</option>
-              <option value="true">Success</option>
-              <option value="false">Failure</option>
-            </select>
-          )}
-        </Field>
-        <TimeRangeFields from={draft.from} to={draft.to} onFrom={set('from')} onTo={set('to')} />
-        <button type="submit">Apply filters</button>
-      </form>
-      <ErrorBox error={logs.error} />
-      {logs.loading && !data && <Notice>Loading…</Notice>}
-      {data && (
-        <>
-          <p class="stats">
-            {[
-              count(data.stats.total_logs, 'entry', 'entries'),
-              count(data.stats.successes, 'success', 'successes'),
-              count(data.stats.failures, 'failure'),
-              count(data.stats.unique_users, 'user'),
-            ].join(' · ')}
-          </p>
-          <TableWrap label="Auth log entries">
-            <table class="wide">
-              <caption>Newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Account</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Browser</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.logs.map((log) => (
-                  <tr key={log.id}>
-                    <td>{formatDateTime(log.timestamp)}</td>
-                    <td>
-                      {log.user_email || '—'}
-                      {log.username && <div class="hint">{log.username}</div>}
-                    </td>
-                    <td>{log.action}</td>
-                    <td class={log.success ? 'ok' : 'bad'}>
-                      {log.success ? 'Success' : 'Failure'}
-                    </td>
-                    <td>{log.ip_address ?? '—'}</td>
-                    <td class="clip" title={log.user_agent}>
-                      {log.user_agent ?? '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-          <Pager
-            page={data.page}
-            pages={data.stats.pages_total}
-            onPage={(page) => {
-              goTo(page);
-            }}
-            label="Auth log pages"
-          />
-        </>
-      )}
+      <PagedTable list={list} spec={LIST} />
     </section>
   );
 }
