@@ -1,7 +1,7 @@
 import { defineConfig, type ProxyOptions } from 'vite';
 
 /**
- * The paths the app calls, all on its own origin (decisions §3, §8): nginx in containers and
+ * The paths the app calls, all on its own origin: nginx in containers and
  * the gateway under `make dev` route them to the API. `vite` and `vite preview` forward them to
  * the gateway at GATEWAY_URL (default http://127.0.0.1:3000), so the app never calls another
  * origin and needs no CORS.

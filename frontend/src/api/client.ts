@@ -17,7 +17,7 @@ export interface Download {
 export const NOT_SIGNED_IN = 'NOT_SIGNED_IN';
 
 /**
- * Calls the API on the page's own origin (decisions §3, §8) with the session's access token.
+ * Calls the API on the page's own origin (no CORS) with the session's access token.
  * A 401 on an authenticated call means the token expired or its session was revoked: the
  * client refreshes once and repeats the call once; if that fails too, the session ends and
  * the API's own message is thrown.

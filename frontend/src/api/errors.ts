@@ -1,7 +1,7 @@
 /**
  * An error answer of the API, carrying the body's own message (Italian where the original had
- * one) and code. Every service and the gateway answer `{"error", "code"[, "details"]}`
- * (decisions §0.4); anything else (a proxy's HTML page, a dropped connection) still becomes an
+ * one) and code. Every service and the gateway answer `{"error", "code"[, "details"]}`;
+ * anything else (a proxy's HTML page, a dropped connection) still becomes an
  * ApiError with a message a person can read.
  */
 export class ApiError extends Error {

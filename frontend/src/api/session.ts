@@ -10,10 +10,10 @@ import type {
 } from './session-types.js';
 
 /**
- * The signed-in session, as decisions §8 wants it: the access token lives in memory only (a
- * script injected later cannot find it in storage, and a closed tab forgets it), the refresh
- * token in sessionStorage (it survives a reload of this tab, never reaches another tab or
- * outlives the browser session). A reload spends the refresh token to get a new access token.
+ * The signed-in session, each token kept where it is hardest to steal: the access token in
+ * memory only (a script injected later cannot find it in storage, and a closed tab forgets
+ * it), the refresh token in sessionStorage (it survives a reload of this tab, never reaches
+ * another tab or outlives the browser session). A reload spends the refresh token to get a new access token.
  *
  * Refresh tokens work once (auth-service rotates them and revokes the whole session when a
  * spent one comes back), so this class makes sure one tab never spends the same token twice:

@@ -2,7 +2,7 @@ import type { QrContent } from '../api/types.js';
 
 /**
  * The body of POST /user/qr/scan from the text inside an event QR. The QR holds JSON
- * (`{"jwt":…,"type":"attendance_qr","version":"1.0"}`, USER §5.4) and the API wants it as an
+ * (`{"jwt":…,"type":"attendance_qr","version":"1.0"}`, as user-service writes it) and the API wants it as an
  * object. Text that is not such JSON (a bare token, say) is sent as the token, so the API,
  * not the app, decides whether it is valid, and its message is the one shown.
  */
