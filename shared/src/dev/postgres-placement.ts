@@ -196,19 +196,22 @@ async function placeData(request: PlacementRequest): Promise<DataPlace> {
 export async function placeServerFiles(request: PlacementRequest): Promise<Placement> {
   const { user, installed } = request;
   let binaries = installed;
-  let closedForBinaries: string | undefined;
+  // Why the user cannot reach them: a folder on the way it cannot enter (/root), or else the
+  // binaries' own modes (an install made under umask 077).
+  const reasons: string[] = [];
   if (!canRun(user, installed)) {
-    closedForBinaries = firstClosedFolder(user, dirname(installed.postgres)) ?? installed.postgres;
+    const closed = firstClosedFolder(user, dirname(installed.postgres));
+    reasons.push(closed ? `cannot enter ${closed}` : `cannot run ${installed.postgres}`);
     binaries = await cachedCopy(user, installed);
   }
   const data = await placeData(request);
+  if (data.closed) reasons.push(`cannot enter ${data.closed}`);
 
   const done: string[] = [];
   if (binaries !== installed) done.push(`runs a copy of its binaries in ${binaries.root}`);
   if (data.moved) done.push(`keeps its data in ${data.moved}`);
   if (done.length === 0) return { binaries, dataDir: data.dataDir, temporary: false };
-  const closed = [...new Set([closedForBinaries, data.closed])].filter(Boolean);
-  const why = closed.length ? `, who cannot enter ${closed.join(' or ')},` : '';
+  const why = reasons.length ? `, who ${[...new Set(reasons)].join(' and ')},` : '';
   return {
     binaries,
     dataDir: data.dataDir,
