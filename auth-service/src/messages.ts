@@ -2,7 +2,8 @@ import { HttpError, type ErrorBody } from '@cloud-backend/shared';
 
 /**
  * Every error body auth-service answers with. The original's messages are Italian and clients
- * may match on them, so they are kept verbatim (AUTH §4); errors the port adds are English.
+ * may match on them, so they are kept verbatim (docs/compatibility.md); errors the port adds
+ * are English.
  */
 export const ERRORS = {
   invalidPayload: { error: 'Payload non valido', code: 'INVALID_PAYLOAD' },

@@ -22,7 +22,7 @@ describe('POST /register', () => {
     expect(Object.keys(body.user).sort()).toEqual(
       ['created_at', 'email', 'id', 'name', 'surname', 'username'].sort(),
     );
-    // decisions §4: the address is stored trimmed and lower-cased.
+    // The address is stored trimmed and lower-cased.
     expect(body.user.email).toBe('bob.rossi@example.com');
     expect(body.user.username).toBe('bobr');
     expect(body.user.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

@@ -5,7 +5,7 @@ import type { RequestContext } from './request-context.js';
 
 export const SERVICE = 'auth-service';
 
-/** The audit trail's name for each auth_logs action (decisions §6). */
+/** The audit trail's name for each auth_logs action. */
 const AUDIT_ACTIONS: Record<AuthAction, string> = {
   login_success: 'user.login_succeeded',
   login_failed_wrong_password: 'user.login_failed',

@@ -13,7 +13,7 @@ function parseInteger(raw: string | undefined): number | undefined {
 }
 
 /**
- * The original's lenient rules (AUTH §4.9): anything unparsable falls back to the default,
+ * The original's lenient paging rules: anything unparsable falls back to the default,
  * page < 1 is 1, and a limit < 1 or > max becomes the default (it is not clamped to max).
  * The offset is a bigint so an absurd page is an empty page, not an overflow.
  */

@@ -45,7 +45,7 @@ export class PasswordHasher {
 
   /**
    * Spends the same time as a real comparison when the account does not exist, so response
-   * times do not tell which accounts exist (AUTH D4).
+   * times do not tell which accounts exist.
    */
   async verifyDummy(password: string): Promise<void> {
     this.dummyHash ??= bcrypt.hash('dummy password for timing', this.cost);

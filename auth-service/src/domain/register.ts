@@ -16,7 +16,7 @@ function userExists(): HttpError {
 }
 
 /**
- * Inserts with a username derived from the email (AUTH §4.3 step 9: base, base1, base2, …).
+ * Inserts with a username derived from the email (as the original did: base, base1, base2, …).
  * The unique indexes decide: an insert that conflicts is either a taken email (409) or a taken
  * username (next candidate). Bounded, and a database error is an error, never "taken".
  */

@@ -43,7 +43,7 @@ export function normaliseEmail(text: string): string | null {
 }
 
 /**
- * The checks of AUTH §4.3 in the original's order, with the port's fixes: the password is never
+ * The original's registration checks in its order, with the port's fixes: the password is never
  * trimmed, over 72 bytes is a 400, lengths are checked before the database sees them, and the
  * email is normalised.
  */

@@ -5,8 +5,9 @@ import type { UserRow } from '../repositories/users.js';
 export type SignAccessToken = (claims: AccessTokenClaims) => string;
 
 /**
- * The original's claims (AUTH §6: email, user_id, role, name, surname, identifier, exp), which the
- * gateway and user-service read, plus iat, sub, jti, sid and typ (decisions §4).
+ * The original's claims (email, user_id, role, name, surname, identifier, exp), which the
+ * gateway and user-service read, plus iat, sub, jti, sid and typ
+ * (docs/compatibility.md#token-claims).
  */
 export function accessTokenClaims(
   user: UserRow,
