@@ -190,7 +190,8 @@ export async function clearResolvedDuplicates(db: Queryable): Promise<void> {
   await db.query(
     `UPDATE users u SET legacy_email_duplicate = false
       WHERE legacy_email_duplicate
-        AND NOT EXISTS (SELECT 1 FROM users o WHERE o.id <> u.id AND lower(o.email) = lower(u.email))`,
+        AND NOT EXISTS (SELECT 1 FROM users o
+                         WHERE o.id <> u.id AND lower(o.email) = lower(u.email))`,
   );
   await db.query(
     `UPDATE users u SET legacy_username_duplicate = false
