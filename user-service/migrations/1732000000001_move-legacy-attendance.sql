@@ -112,12 +112,13 @@ BEGIN
         'WHEN t.status IN (''business'', ''other'') THEN ''personal'' ELSE ''not_registered'' END'
         ELSE format('CASE WHEN %s IS NULL THEN ''not_registered'' ELSE ''present'' END', scanned)
         END;
+      -- An empty reason is none (the original's replies left it out).
       reason_expr := CASE
         WHEN 'status' = ANY (cols) AND 'motivazione' = ANY (cols)
-          THEN 'COALESCE(t.motivazione::text, CASE WHEN t.status IN (''sick'', ''business'', ''other'') THEN t.status::text END)'
+          THEN 'COALESCE(NULLIF(t.motivazione::text, ''''), CASE WHEN t.status IN (''sick'', ''business'', ''other'') THEN t.status::text END)'
         WHEN 'status' = ANY (cols)
           THEN 'CASE WHEN t.status IN (''sick'', ''business'', ''other'') THEN t.status::text END'
-        WHEN 'motivazione' = ANY (cols) THEN 't.motivazione::text'
+        WHEN 'motivazione' = ANY (cols) THEN 'NULLIF(t.motivazione::text, '''')'
         ELSE 'NULL::text' END;
 
       -- A check-in must survive even if its user row was somehow lost.
@@ -224,7 +225,7 @@ BEGIN
                   WHEN ''personal'' THEN ''personal'' WHEN ''business'' THEN ''personal''
                   WHEN ''other'' THEN ''personal'' ELSE ''not_registered'' END AS status,
                 %1$s AS original_status,
-                COALESCE(%2$s, CASE WHEN %1$s IN (''sick'', ''business'', ''other'')
+                COALESCE(NULLIF(%2$s, ''''), CASE WHEN %1$s IN (''sick'', ''business'', ''other'')
                                     THEN %1$s END) AS motivazione,
                 %3$s AS at,
                 NULL::text AS reason

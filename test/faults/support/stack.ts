@@ -149,6 +149,11 @@ export interface StackOptions {
   prefix: string;
   /** Extra environment of the services (not the gateway). */
   serviceEnv?: Record<string, string>;
+  /** Extra environment of one service, applied last. */
+  authEnv?: Record<string, string>;
+  userEnv?: Record<string, string>;
+  /** Databases to run on instead of three new ones; the caller drops them. */
+  databases?: Databases;
 }
 
 /**
@@ -158,7 +163,7 @@ export interface StackOptions {
  * busy CI machine would be indistinguishable from the faults under test.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const databases = await createDatabases(options.adminUrl, options.prefix);
+  const databases = options.databases ?? (await createDatabases(options.adminUrl, options.prefix));
   const jwtSecret = randomBytes(32).toString('hex');
   const internalToken = randomBytes(32).toString('hex');
   const [authPort = 0, userPort = 0, socialPort = 0, gatewayPort = 0, nobodyPort = 0] =
@@ -176,11 +181,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SOCIAL_LOG_SERVICE_URL: socialUrl,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    ...options.authEnv,
   });
   const user = new ServiceProcess('user-service', userPort, {
     ...common,
     DATABASE_URL: databases.user,
     SOCIAL_LOG_SERVICE_URL: socialUrl,
+    ...options.userEnv,
   });
   const socialLog = new ServiceProcess('social-log-service', socialPort, {
     ...common,
@@ -201,7 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const all = [gateway, auth, user, socialLog];
   const close = async () => {
     await Promise.allSettled(all.map((service) => service.stop()));
-    await databases.drop();
+    if (!options.databases) await databases.drop();
   };
   try {
     await Promise.all([auth.start(), user.start(), socialLog.start()]);
