@@ -1,17 +1,11 @@
 import type { Pool } from '@cloud-backend/shared';
+import type { Static } from 'typebox';
+import type { SocialLogReply } from '../schemas/social-logs.js';
 import { canonicalUtcSql, toApiTimestamp } from '../lib/rfc3339.js';
 import { WhereClause, type Page } from './where-clause.js';
 
-/** A stored social log as the API returns it. */
-export interface SocialLog {
-  id: number;
-  user_id: number;
-  social: string;
-  timestamp: string;
-  content: string;
-  status: string;
-  created_at: string;
-}
+/** A stored social log as the API returns it (the route's reply schema). */
+export type SocialLog = Static<typeof SocialLogReply>;
 
 export interface NewSocialLog {
   userId: number;
