@@ -14,7 +14,7 @@
  */
 import { ImportError, oneLine } from './import-original/errors.js';
 import { goBack } from './import-original/go-back.js';
-import { runImport } from './import-original/run.js';
+import { runImport, swapping } from './import-original/run.js';
 import { dumpSources, liveSources, type Source } from './import-original/sources.js';
 import { openComposeTarget } from './import-original/target-compose.js';
 import { openDevTarget } from './import-original/target-dev.js';
@@ -57,14 +57,22 @@ async function main(): Promise<number> {
   );
 }
 
-// Ctrl-C: the staging databases are dropped by runImport's cleanup as the process unwinds
-// only if it gets there; stop a server this command started either way.
+// Ctrl-C: the port's databases are as they were (staging databases left behind are dropped
+// by the next run); services stopped for the swap are started again, and a server this command
+// started is stopped. During the swap itself it waits for the swap to end.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    if (swapping.now) {
+      process.stderr.write(`import-original: ${signal}: finishing the swap first\n`);
+      return;
+    }
     process.stderr.write(
       `import-original: ${signal}: stopping; the port's databases are as they were\n`,
     );
-    void closeTarget().finally(() => process.exit(130));
+    void Promise.resolve(target?.startServices?.())
+      .catch(() => undefined)
+      .then(closeTarget)
+      .finally(() => process.exit(130));
   });
 }
 

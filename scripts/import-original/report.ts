@@ -35,6 +35,8 @@ export interface Report {
   seconds: number;
   dryRun: boolean;
   replace: boolean;
+  /** The port's databases hold data: a real run needs REPLACE=1. */
+  needsReplace: boolean;
   target: string;
   databases: Partial<Record<OriginalDatabase, DatabaseReport>>;
   accounts: { before: number; after: number } | null;
@@ -146,7 +148,9 @@ export function renderReport(report: Report): string {
   if (report.problems.length > 0) {
     out.push('  Not imported: the problems above must be solved first. The port is as it was.');
   } else if (report.dryRun) {
-    out.push('  Dry run: a real run would import this. The port is as it was.');
+    out.push(
+      `  Dry run: a real run${report.needsReplace && !report.replace ? ' with REPLACE=1' : ''} would import this. The port is as it was.`,
+    );
   } else if (report.swapped) {
     out.push(`  Imported in ${report.seconds.toFixed(1)} s.`);
     if (report.goBack.length > 0) {

@@ -35,6 +35,9 @@ import {
 import { refuseConnected, swap, targetState, type SwapStep, type TargetState } from './swap.js';
 import type { Target } from './target.js';
 
+/** Set while the databases are being swapped: an interruption then waits for the end. */
+export const swapping = { now: false };
+
 export interface RunOptions {
   dryRun: boolean;
   replace: boolean;
@@ -136,6 +139,7 @@ export async function runImport(
       seconds: 0,
       dryRun: options.dryRun,
       replace: options.replace,
+      needsReplace: occupied.length > 0,
       target: target.description,
       databases,
       accounts: null,
@@ -199,14 +203,16 @@ export async function runImport(
           ? { dropAfter: `${nameOf(o)}_empty_before_import_${stamp}` }
           : {}),
     }));
-    if (target.stopServices) await target.stopServices();
+    swapping.now = true;
     try {
+      if (target.stopServices) await target.stopServices();
       await refuseConnected(target, originals);
       log(`swapping the staging databases in as ${originals.map(nameOf).join(', ')}`);
       await swap(target, steps);
       for (const o of originals) swapped.add(o);
     } finally {
       if (target.startServices) await target.startServices();
+      swapping.now = false;
     }
     report.swapped = true;
     for (const step of steps) {

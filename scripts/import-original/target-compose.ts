@@ -189,8 +189,12 @@ export async function openComposeTarget(env: NodeJS.ProcessEnv): Promise<Target>
       if (stopped.length === 0) return;
       const toStart = [...stopped].reverse();
       stopped.length = 0;
-      log(`starting ${toStart.join(', ')} again`);
-      await composeOrFail(env, ['start', ...toStart], 'starting the services');
+      log(`starting ${toStart.join(', ')} again, waiting until they are healthy`);
+      await composeOrFail(
+        env,
+        ['up', '-d', '--no-build', '--no-recreate', '--wait', ...toStart],
+        'starting the services',
+      );
     },
     async close() {
       await Promise.all(

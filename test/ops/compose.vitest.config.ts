@@ -11,7 +11,11 @@ export default defineConfig({
   test: {
     name: 'compose',
     root: new URL('../../', import.meta.url).pathname,
-    include: ['test/ops/compose-config.e2e.ts', 'test/ops/compose.e2e.ts'],
+    include: [
+      'test/ops/compose-config.e2e.ts',
+      'test/ops/compose.e2e.ts',
+      'test/ops/import-original.e2e.ts',
+    ],
     testTimeout: 10 * 60_000,
     hookTimeout: 30 * 60_000,
     // One stack at a time, and its output as it comes.

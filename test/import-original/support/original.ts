@@ -19,7 +19,7 @@ import pg from 'pg';
 export const ORIGINAL_NAMES = ['auth_logs_db', 'users_db', 'social_logs_db'] as const;
 export type OriginalName = (typeof ORIGINAL_NAMES)[number];
 
-const OWNERS: Record<OriginalName, string> = {
+export const OWNERS: Record<OriginalName, string> = {
   auth_logs_db: 'auth_admin',
   users_db: 'user_admin',
   social_logs_db: 'social_admin',
@@ -213,6 +213,14 @@ INSERT INTO ${TABLES.orphan} (user_id, name, surname, scanned_at, status) VALUES
   (3, 'Carla', 'Verdi', '2024-01-01 08:05:00+00', 'present');
 `;
 
+/** Each original database's tables and rows, as its owner role would have created them. */
+export const ORIGINAL_SQL: Record<OriginalName, string> = {
+  auth_logs_db: AUTH_SQL,
+  users_db: USERS_SQL,
+  // The original never created its social_logs table: the database stayed empty.
+  social_logs_db: '',
+};
+
 export interface OriginalDatabases {
   /** The original's name → the database holding it on the test server. */
   names: Record<OriginalName, string>;
@@ -256,10 +264,9 @@ export async function createOriginalDatabases(adminUrl: string): Promise<Origina
   } finally {
     await admin.end();
   }
-  await onDatabase(adminUrl, names.auth_logs_db, AUTH_SQL, OWNERS.auth_logs_db);
-  await onDatabase(adminUrl, names.users_db, USERS_SQL, OWNERS.users_db);
-  // The original never created its social_logs table: the database stayed empty.
-  await onDatabase(adminUrl, names.social_logs_db, '', OWNERS.social_logs_db);
+  for (const original of ORIGINAL_NAMES) {
+    await onDatabase(adminUrl, names[original], ORIGINAL_SQL[original], OWNERS[original]);
+  }
   return {
     names,
     urls,
