@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { enqueueAuditEvent, metrics, withTransaction } from '@cloud-backend/shared';
 import { isStrictDate, parseDateTime, rfc3339 } from '../../../domain/dates.js';
 import { buildEventId } from '../../../domain/event-id.js';
@@ -18,14 +19,7 @@ import { eventFields } from './event-json.js';
 const SERVICE = 'user-service';
 const MAX_EXPIRES_HOURS = 24 * 366;
 
-interface GenerateInput {
-  event_name?: string;
-  date?: string;
-  expires_hours?: number;
-  starts_at?: string;
-  expires_at?: string;
-  rotation_seconds?: number | null;
-}
+type GenerateInput = Static<typeof generateSchema.body>;
 
 /** The original's checks, in its order (docs/compatibility.md#generate), then the port's own. */
 function validate(body: GenerateInput) {
