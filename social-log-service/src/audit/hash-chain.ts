@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Static } from 'typebox';
+import type { ChainedFieldsSchema } from '../schemas/audit.js';
 
 /**
  * The audit trail's hash chain. Pure and self-contained so that the same code computes a hash
@@ -22,21 +24,8 @@ import { createHash } from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 export const CANONICAL_FORMAT = 'audit-event/v1';
 
-/** The hashed content of one row, in canonical form. */
-export interface ChainedFields {
-  event_id: string;
-  occurred_at: string;
-  service: string;
-  action: string;
-  user_id: number | null;
-  actor_id: number | null;
-  success: boolean;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-  received_at: string;
-}
+/** The hashed content of one row, in canonical form (the API shows it as it was hashed). */
+export type ChainedFields = Static<typeof ChainedFieldsSchema>;
 
 /** RFC 8785 serialisation of a JSON value (what JSON.parse returns). */
 export function canonicalJson(value: unknown): string {

@@ -5,8 +5,8 @@ const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' });
 
-export const AuditEventReply = Type.Object({
-  id: Type.Integer({ description: 'position in the chain' }),
+/** What the chain hashes of an event: all of it but its position and the hashes themselves. */
+export const ChainedFieldsSchema = Type.Object({
   event_id: Type.String({ format: 'uuid' }),
   occurred_at: Timestamp,
   service: Type.String(),
@@ -19,6 +19,11 @@ export const AuditEventReply = Type.Object({
   request_id: NullableString,
   details: Type.Record(Type.String(), Type.Unknown()),
   received_at: Timestamp,
+});
+
+export const AuditEventReply = Type.Object({
+  id: Type.Integer({ description: 'position in the chain' }),
+  ...ChainedFieldsSchema.properties,
   prev_hash: Hash,
   hash: Hash,
 });
