@@ -3,29 +3,68 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { runMigrations } from '@cloud-backend/shared';
 import {
+  ORIGINAL_PEOPLE,
+  applyOriginalUserChain,
   createTestDatabase,
+  deleteEventRowByHand,
+  generateEventAsLive,
   migrateTestDatabase,
+  originalPerson,
+  scanAsLive,
   spawnTypeScript,
+  syncUserAsLive,
+  tokenUserOf,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
 import { logLegacyReport } from '../src/legacy/log-report.js';
 import { readLegacyReport } from '../src/legacy/report.js';
 import { MIGRATIONS } from './helper.js';
-import { ORIGINAL_SCHEMA, liveEventTable } from './legacy-schema.js';
 
-// An upgraded original with one table that maps to an event and one that maps to none.
-const SEED = `
-INSERT INTO users (id, name, last_name, email, role) VALUES
-  (1, 'Ada', 'Admin', 'ada@example.com', 'admin'), (7, 'Alice', 'Rossi', 'alice@example.com', 'user');
-INSERT INTO attendance_events (event_id, event_name, date, qr_jwt, expires_at, created_by, created_at)
-  VALUES ('kept-2025-06-10', 'Kept', '2025-06-10', 'old.jwt', '2025-06-10 23:59:59', 1, '2025-06-01 08:00:00');
-${liveEventTable('attendance_kept_2025_06_10')}
-INSERT INTO attendance_kept_2025_06_10 (user_id, name, surname, scanned_at) VALUES
-  (7, 'Alice', 'Rossi', '2025-06-10 08:00:00+00');
-${liveEventTable('attendance_orphan_2025_01_01')}
-INSERT INTO attendance_orphan_2025_01_01 (user_id, name, surname, scanned_at) VALUES
-  (7, 'Alice', 'Rossi', '2025-01-01 10:00:00+00');
-`;
+/**
+ * An original user database (the fixtures' migration chain and the live code's writes) with
+ * one event and its check-in, and a table left behind by an event deleted by hand: after the
+ * upgrade, one row copied and one that maps to no event.
+ */
+async function buildOriginal(url: string, options: { orphan: boolean }): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await applyOriginalUserChain(client, {
+      fakeDailyRow: { today: '2025-06-01', timestamp: '2025-06-01 04:00:00' },
+    });
+    const admin = originalPerson(1);
+    const attendee = tokenUserOf(originalPerson(2));
+    await syncUserAsLive(client, admin, '2025-06-01T07:00:00Z');
+    await generateEventAsLive(client, {
+      eventName: 'Kept',
+      date: '2025-06-10',
+      createdBy: admin.id,
+      at: '2025-06-01T08:00:00Z',
+    });
+    await scanAsLive(client, {
+      eventId: 'kept-2025-06-10',
+      scanner: attendee,
+      accounts: ORIGINAL_PEOPLE,
+      at: '2025-06-10T08:00:00Z',
+    });
+    if (!options.orphan) return;
+    await generateEventAsLive(client, {
+      eventName: 'Orphan',
+      date: '2025-01-01',
+      createdBy: admin.id,
+      at: '2025-01-01T08:00:00Z',
+    });
+    await scanAsLive(client, {
+      eventId: 'orphan-2025-01-01',
+      scanner: attendee,
+      accounts: ORIGINAL_PEOPLE,
+      at: '2025-01-01T10:00:00Z',
+    });
+    await deleteEventRowByHand(client, 'orphan-2025-01-01');
+  } finally {
+    await client.end();
+  }
+}
 
 function dropLegacy(url: string, ...args: string[]) {
   const run = spawnTypeScript(
@@ -52,10 +91,9 @@ describe('the legacy schema after an upgrade from the original', () => {
   let client: pg.Client;
   beforeAll(async () => {
     db = await createTestDatabase('user_legacy_commands');
+    await buildOriginal(db.url, { orphan: true });
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await client.query(ORIGINAL_SCHEMA);
-    await client.query(SEED);
     await migrateTestDatabase(db.url, MIGRATIONS);
   });
   afterAll(async () => {
@@ -96,7 +134,7 @@ describe('the legacy schema after an upgrade from the original', () => {
     });
     await expect(down).rejects.toThrow(/attendance holds 1 check-in\(s\); a down migration never/);
     const kept = await client.query('SELECT event_id, user_id FROM attendance');
-    expect(kept.rows).toEqual([{ event_id: 'kept-2025-06-10', user_id: 7 }]);
+    expect(kept.rows).toEqual([{ event_id: 'kept-2025-06-10', user_id: 2 }]);
     expect(await tableCount(client, 'legacy')).toBeGreaterThan(0);
   });
 
@@ -137,10 +175,8 @@ describe('the legacy schema after an upgrade from the original', () => {
       const other = await createTestDatabase('user_legacy_vanished');
       const c = new pg.Client({ connectionString: other.url });
       try {
+        await buildOriginal(other.url, { orphan: false });
         await c.connect();
-        await c.query(ORIGINAL_SCHEMA);
-        await c.query(SEED);
-        await c.query('DROP TABLE attendance_orphan_2025_01_01');
         await migrateTestDatabase(other.url, MIGRATIONS);
         await c.query(`DELETE FROM attendance WHERE event_id = 'kept-2025-06-10'`);
         const refused = await dropLegacy(other.url);
