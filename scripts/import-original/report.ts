@@ -1,5 +1,5 @@
 /** The import's report: printed, and written as JSON beside the data. */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Conflict, LostRow, UnmappedRow } from './checks.js';
 import type { OriginalDatabase } from './names.js';
@@ -162,6 +162,7 @@ export function renderReport(report: Report): string {
 }
 
 export async function writeReport(dir: string, stamp: string, report: Report): Promise<string> {
+  await mkdir(dir, { recursive: true });
   const path = join(dir, `import-report-${stamp}.json`);
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
   return path;

@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { ImportError } from './errors.js';
 import { log } from './log.js';
 import { REPO_ROOT, type OriginalDatabase } from './names.js';
@@ -173,7 +174,8 @@ export async function openComposeTarget(env: NodeJS.ProcessEnv): Promise<Target>
         `postgres://postgres:${encodeURIComponent(passwords[original])}@127.0.0.1:${tunnels[original].port}/postgres`,
         database,
       ),
-    reportDir: env.REPORT_DIR ?? REPO_ROOT,
+    // Beside the stack's own backups (git-ignored).
+    reportDir: env.REPORT_DIR ?? join(REPO_ROOT, 'backups'),
     stopHint: 'stop whatever else is connected to it (docker compose ps)',
     async stopServices() {
       const up = (await compose(env, ['ps', '--status', 'running', '--services'])).stdout
