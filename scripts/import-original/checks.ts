@@ -4,7 +4,8 @@
  * original did (names.ts), independently of how the migrations do it. Every row of those tables
  * is copied into a snapshot (schema import_check of the staging database) before the
  * migrations run; afterwards each snapshot row must be found in `attendance` (same user and
- * event, scanned_at to the second, status, motivazione) or be listed, with its reason, in
+ * event, scanned_at to the second, status and reason, the earlier code's status words read as
+ * the port documents them) or be listed, with its reason, in
  * legacy.unmapped_rows. The snapshot is dropped before the swap.
  */
 import pg from 'pg';
@@ -62,6 +63,21 @@ async function columnsOf(client: pg.Client, schema: string, table: string) {
   return new Map(result.rows.map((row) => [row.name, row.type]));
 }
 
+/**
+ * The status the port shows for an original status (docs/compatibility.md): the seven of the
+ * live code stay; the earlier code's words become their equivalents (the word itself is kept
+ * as the reason where the status alone would lose it); anything else, NULL included, is
+ * not_registered, as the original reported it.
+ */
+function expectedStatus(status: string): string {
+  return `CASE WHEN ${status} IN ('present', 'not_registered', 'hospital', 'family', 'emergency', 'vacancy', 'personal') THEN ${status}
+               WHEN ${status} = 'presente' THEN 'present'
+               WHEN ${status} = 'vacation' THEN 'vacancy'
+               WHEN ${status} = 'sick' THEN 'hospital'
+               WHEN ${status} IN ('business', 'other') THEN 'personal'
+               ELSE 'not_registered' END`;
+}
+
 /** A column as timestamptz: wall-clock columns held UTC in the original. */
 function asInstant(column: string, type: string | undefined): string | undefined {
   if (type === undefined) return undefined;
@@ -104,7 +120,7 @@ export async function snapshotUsers(client: pg.Client): Promise<UsersBefore> {
   await client.query(
     `CREATE TABLE import_check.checkins (table_name text, row_id integer, event_id text,
        user_id integer, scanned_at timestamptz, status text, motivazione text,
-       snap_id bigserial PRIMARY KEY)`,
+       expected_status text, expected_reason text, snap_id bigserial PRIMARY KEY)`,
   );
   for (const event of events) {
     await client.query('INSERT INTO import_check.event_tables VALUES ($1, $2)', [
@@ -122,10 +138,14 @@ export async function snapshotUsers(client: pg.Client): Promise<UsersBefore> {
     const stamp = asInstant('timestamp', columns.get('timestamp'));
     const scanned =
       scannedAt && stamp ? `COALESCE(${scannedAt}, ${stamp})` : (scannedAt ?? stamp ?? 'NULL');
+    const status = `${column('status')}::text`;
+    const reason = `NULLIF(${column('motivazione')}::text, '')`;
     const inserted = await client.query(
       `INSERT INTO import_check.checkins
        SELECT ${literal(relname)}, ${column('id')}, NULL, ${column('user_id')}, ${scanned},
-              ${column('status')}::text, ${column('motivazione')}::text
+              ${status}, ${column('motivazione')}::text,
+              ${columns.has('status') ? expectedStatus(status) : `CASE WHEN ${scanned} IS NULL THEN 'not_registered' ELSE 'present' END`},
+              COALESCE(${reason}, CASE WHEN ${status} IN ('sick', 'business', 'other') THEN ${status} END)
          FROM public.${ident(relname)} t`,
     );
     tables.push({
@@ -145,7 +165,7 @@ export async function snapshotUsers(client: pg.Client): Promise<UsersBefore> {
         `INSERT INTO import_check.checkins
          SELECT 'attendance', ${columns.has('id') ? 't.id' : 'NULL'}, t.event_id::text, t.user_id,
                 ${stamp}, ${columns.has('status') ? 't.status::text' : 'NULL'},
-                ${columns.has('motivazione') ? 't.motivazione::text' : 'NULL'}
+                ${columns.has('motivazione') ? 't.motivazione::text' : 'NULL'}, NULL, NULL
            FROM public.attendance t`,
       );
       staticRows = inserted.rowCount ?? 0;
@@ -215,7 +235,7 @@ export async function checkUsersAfter(client: pg.Client, before: UsersBefore): P
   const lost = await client.query<LostRow>(
     `WITH candidate AS (
        SELECT c.snap_id, COALESCE(c.event_id, e.event_id) AS event_id, c.event_id IS NOT NULL AS static,
-              c.user_id, c.scanned_at, c.status, c.motivazione
+              c.user_id, c.scanned_at, c.expected_status, c.expected_reason
          FROM import_check.checkins c
          LEFT JOIN import_check.event_tables e ON c.event_id IS NULL AND e.table_name = c.table_name
      ), found AS (
@@ -223,8 +243,8 @@ export async function checkUsersAfter(client: pg.Client, before: UsersBefore): P
          JOIN public.attendance a ON a.event_id = k.event_id AND a.user_id = k.user_id
         WHERE k.static
            OR (date_trunc('second', a.scanned_at) IS NOT DISTINCT FROM date_trunc('second', k.scanned_at)
-               AND a.status = COALESCE(k.status, 'not_registered')
-               AND a.motivazione IS NOT DISTINCT FROM k.motivazione)
+               AND a.status = k.expected_status
+               AND a.motivazione IS NOT DISTINCT FROM k.expected_reason)
        ${
          hasUnmapped
            ? `UNION
