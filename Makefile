@@ -7,7 +7,7 @@ PACKAGES := package.json package-lock.json $(wildcard */package.json) monitoring
 STAMP := node_modules/.install-stamp
 
 .PHONY: help install dev test lint typecheck format build bench clean \
-	up down logs ps migrate backup restore test-compose test-faults import-original
+	up down logs ps migrate backup restore test-compose test-faults import-original drop-legacy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench: $(STAMP) ## benchmarks that print their figures next to a reference measu
 
 import-original: $(STAMP) ## switch over from the original: DUMPS=<its backups> or ORIGINAL_AUTH_URL/ORIGINAL_USER_URL=… [COMPOSE=1] [DRY_RUN=1] [REPLACE=1] (docs/switch-over.md)
 	$(NODE_SOURCE) scripts/import-original.ts
+
+drop-legacy: $(STAMP) ## once the switch-over is checked, drop the original's tables kept in schema legacy [DRY_RUN=1] [DISCARD_UNMAPPED=1] [COMPOSE=1]
+	$(NODE_SOURCE) scripts/drop-legacy.ts
 
 test-faults: $(STAMP) ## fault injection and fuzzing through the gateway (real processes; minutes)
 	bash scripts/system-tools.sh

@@ -28,6 +28,7 @@ import { loadOrCreateSecrets } from '../../scripts/dev/secrets.js';
 import { readSettings } from '../../scripts/dev/settings.js';
 import {
   devAdminUrl,
+  dropLegacy,
   importOriginal,
   numbers,
   query,
@@ -212,6 +213,26 @@ describe('make import-original into make dev', () => {
       const [row] = await query<{ n: string }>(asReader, 'SELECT count(*) AS n FROM attendance');
       expect(Number(row?.n)).toBe(CHECKINS.length);
       await expect(query(asReader, 'DELETE FROM attendance')).rejects.toThrow(/read-only/);
+    },
+    RUN_MS,
+  );
+
+  it(
+    'make drop-legacy refuses while rows of the original were never copied; a dry run says what would go',
+    async () => {
+      const refused = await dropLegacy(env);
+      expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+      expect(refused.stdout).toMatch(
+        new RegExp(`refused: ${String(ORPHAN_ROWS)} row\\(s\\) were never copied into attendance`),
+      );
+      const dry = await dropLegacy({ ...env, DRY_RUN: '1', DISCARD_UNMAPPED: '1' });
+      expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/would drop schema legacy: \d+ table\(s\), \d+ row\(s\)/);
+      const [kept] = await query<{ n: string }>(
+        await admin('users'),
+        `SELECT count(*) AS n FROM pg_namespace WHERE nspname = 'legacy'`,
+      );
+      expect(Number(kept?.n)).toBe(1);
     },
     RUN_MS,
   );

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const ENTRY = fileURLToPath(new URL('../../../scripts/import-original.ts', import.meta.url));
+const DROP_LEGACY = fileURLToPath(new URL('../../../scripts/drop-legacy.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface CommandResult {
@@ -16,10 +17,19 @@ export interface CommandResult {
 
 /** `make import-original` with these variables (the Makefile runs exactly this script). */
 export function importOriginal(env: Record<string, string>): Promise<CommandResult> {
+  return run(ENTRY, env);
+}
+
+/** `make drop-legacy` with these variables (the Makefile runs exactly this script). */
+export function dropLegacy(env: Record<string, string>): Promise<CommandResult> {
+  return run(DROP_LEGACY, env);
+}
+
+function run(entry: string, env: Record<string, string>): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@cloud-backend/source', '--import', 'tsx', ENTRY],
+      ['--conditions=@cloud-backend/source', '--import', 'tsx', entry],
       { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
