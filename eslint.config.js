@@ -9,7 +9,14 @@ export default tseslint.config(
   tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // Two TypeScript programs for the whole repository (tsconfig.check.json, and the web app's
+      // own settings) rather than one per workspace: the same files and compiler options, with
+      // shared/ and the services read once instead of up to eight times (half the time and
+      // memory). A new folder of TypeScript files goes into tsconfig.check.json's "include".
+      parserOptions: {
+        project: ['./tsconfig.check.json', './frontend/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
