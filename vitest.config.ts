@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const SOURCE = ['@cloud-backend/source'];
 const WORKSPACES: Record<string, string> = {
@@ -19,11 +22,55 @@ const shared = {
   test: { testTimeout: 30_000, hookTimeout: 60_000 },
 };
 
+// Test files that take tens of seconds (they start make dev, Chromium, or many processes one
+// after another). A fresh clone has no durations from an earlier run; these start first so that
+// the run does not end waiting on one of them.
+const SLOW = new Set([
+  'test/import-original/import.test.ts',
+  'auth-service/test/upgrade.test.ts',
+  'test/services-start.test.ts',
+  'frontend/test/browser.test.ts',
+  'test/dev.test.ts',
+  'test/private-clone.test.ts',
+  'user-service/test/legacy-schema-commands.test.ts',
+  'test/ops/backup.test.ts',
+  'auth-service/test/admin-bootstrap.test.ts',
+]);
+
+/**
+ * Failed files first, then the longest: the duration of the last run where Vitest remembers
+ * one, else SLOW. The default order runs project after project, which would leave the slow
+ * files of the last project (repository) for the end.
+ */
+class LongestFirst extends BaseSequencer {
+  override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const { cache, config } = this.ctx;
+    const keyed = files.map((spec) => {
+      const path = relative(config.root, spec.moduleId);
+      const key = `${spec.project.name}:${path}`;
+      const last = cache.getFileTestResults(key);
+      return {
+        spec,
+        failed: last?.failed === true ? 1 : 0,
+        duration: last?.duration ?? (SLOW.has(path) ? 60_000 : 0),
+        size: cache.getFileStats(key)?.size ?? 0,
+      };
+    });
+    keyed.sort((a, b) => b.failed - a.failed || b.duration - a.duration || b.size - a.size);
+    return Promise.resolve(keyed.map(({ spec }) => spec));
+  }
+}
+
 // One PostgreSQL for the whole run (global setup), one project per workspace, plus the
 // repository's own tests (make dev and friends) under test/.
 export default defineConfig({
   test: {
     globalSetup: ['./shared/src/testing/global-setup.ts'],
+    // Most test files spend their time waiting on PostgreSQL, servers and child processes, so
+    // twice as many files as cores run at once, up to 8 (Vitest's default is one fewer than the
+    // cores: a single file at a time on two).
+    maxWorkers: Math.min(2 * availableParallelism(), 8),
+    sequence: { sequencer: LongestFirst },
     projects: [
       ...Object.entries(WORKSPACES).map(([name, dir]) => ({
         ...shared,
