@@ -22,16 +22,50 @@ install: $(STAMP) ## install dependencies (npm ci) if missing or out of date
 dev: $(STAMP) ## run every service on an embedded PostgreSQL (data in .data/); Ctrl-C stops all
 	$(NODE_SOURCE) scripts/dev.ts
 
-test: $(STAMP) ## lint, typecheck and every workspace's tests against a real PostgreSQL
-	bash scripts/system-tools.sh
-	npm run lint
-	npm run typecheck
-	npm test
+# `make test` runs its stages at the same time, prints each one's output when it ends, with
+# its duration (wall clock and CPU), then all durations together; it fails when any stage
+# failed, once every stage has ended. ESLint, Prettier and tsc run at a lower priority (nice):
+# the tests wait on PostgreSQL, servers and child processes much of the time, and the checks
+# take the CPU the tests leave without slowing a test down.
+TEST_STAGES := test-system-tools test-eslint test-prettier test-typecheck test-vitest
+LOW_PRIORITY := nice -n 10
+.PHONY: $(TEST_STAGES)
+
+# $(call stage,NAME,COMMAND): runs COMMAND, then prints "stage NAME: <wall> s (CPU …)" (and
+# appends it to STAGE_LOG when set); exits with COMMAND's status.
+stage = status=0; took=$$(mktemp); TIMEFORMAT='stage $(1): %0R s (CPU %0U s user, %0S s sys)'; \
+	{ time { $(2) 2>&3 || status=$$?; }; } 3>&2 2>"$$took"; \
+	line="$$(cat "$$took")$$( ((status)) && echo ", FAILED (exit $$status)")"; rm -f "$$took"; \
+	echo "$$line"; if [[ -n "$(STAGE_LOG)" ]]; then echo "$$line" >>"$(STAGE_LOG)"; fi; \
+	exit $$status
+
+test: $(STAMP) ## lint, typecheck and every workspace's tests against a real PostgreSQL, at once
+	@log=$$(mktemp); status=0; \
+	$(MAKE) --no-print-directory --keep-going --jobs --output-sync=target $(TEST_STAGES) \
+	  STAGE_LOG="$$log" || status=$$?; \
+	echo; echo "make test stages:"; sort "$$log"; rm -f "$$log"; \
+	if ((status)); then echo "make test FAILED"; fi; exit $$status
+
+test-system-tools:
+	@$(call stage,system tools,bash scripts/system-tools.sh)
+
+test-eslint:
+	@$(call stage,eslint,$(LOW_PRIORITY) npm run --silent lint:eslint)
+
+test-prettier:
+	@$(call stage,prettier,$(LOW_PRIORITY) npm run --silent lint:prettier)
+
+test-typecheck:
+	@$(call stage,typecheck,$(LOW_PRIORITY) npm run --silent typecheck)
+
+# The tests drive real programs (redis-server, nginx, Chromium, …) that system-tools installs.
+test-vitest: test-system-tools
+	@$(call stage,vitest,npx vitest run)
 
 lint: $(STAMP) ## ESLint and Prettier's check
 	npm run lint
 
-typecheck: $(STAMP) ## tsc --noEmit in every workspace
+typecheck: $(STAMP) ## tsc --noEmit over every workspace (tsconfig.check.json, then frontend)
 	npm run typecheck
 
 format: $(STAMP) ## rewrite files with Prettier
