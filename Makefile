@@ -59,8 +59,10 @@ test-typecheck:
 	@$(call stage,typecheck,$(LOW_PRIORITY) npm run --silent typecheck)
 
 # The tests drive real programs (redis-server, nginx, Chromium, …) that system-tools installs.
+# Some run `make` themselves (make dev, import-original): without this make's own settings
+# (output held until a target ends, jobs, keep-going), as a person running it would.
 test-vitest: test-system-tools
-	@$(call stage,vitest,npx vitest run)
+	@$(call stage,vitest,env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL npx vitest run)
 
 lint: $(STAMP) ## ESLint and Prettier's check
 	npm run lint
