@@ -2,8 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../dev/index.js';
+import { ORIGINAL_DATABASES, ORIGINAL_OWNER_PASSWORD } from './original/databases.js';
 
 import './provided-context.js';
 
@@ -19,12 +21,39 @@ function oneLine(err: unknown): Error {
 }
 
 /**
+ * Roles belong to the whole server, and test files that build the original's databases run at
+ * the same time. The original's owner roles are made here, before any file runs, as the fixtures
+ * make them (a login superuser with the fixtures' password), so that which file happens to
+ * create a role first (some make it without login) cannot change it for the others.
+ */
+async function createOriginalOwners(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const { owner } of Object.values(ORIGINAL_DATABASES)) {
+      await client.query(
+        `do $$
+         begin
+           create role ${pg.escapeIdentifier(owner)} login superuser
+             password ${pg.escapeLiteral(ORIGINAL_OWNER_PASSWORD)};
+         exception when duplicate_object or unique_violation then null;
+         end
+         $$`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * Vitest global setup: one real PostgreSQL for the whole run. TEST_DATABASE_URL (a superuser
  * URL) points the run at an existing server instead of the embedded one.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
+    await createOriginalOwners(external);
     project.provide('postgresAdminUrl', external);
     return async () => undefined;
   }
@@ -38,6 +67,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       persistent: false,
     });
   } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw oneLine(err);
+  }
+  try {
+    await createOriginalOwners(server.adminUrl);
+  } catch (err) {
+    await server.stop();
     await rm(dataDir, { recursive: true, force: true });
     throw oneLine(err);
   }
