@@ -16,6 +16,7 @@ import {
   tokenUserOf,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
+import { dropLegacy as runDropLegacy } from '../src/legacy/drop-legacy.js';
 import { logLegacyReport } from '../src/legacy/log-report.js';
 import { readLegacyReport } from '../src/legacy/report.js';
 import { MIGRATIONS } from './helper.js';
@@ -66,14 +67,23 @@ async function buildOriginal(url: string, options: { orphan: boolean }): Promise
   }
 }
 
-function dropLegacy(url: string, ...args: string[]) {
+/** The command's logic, in this process, as the command runs it: exit code and output. */
+async function dropLegacy(url: string, ...args: string[]) {
+  const lines: string[] = [];
+  const code = await runDropLegacy(
+    url,
+    { dryRun: args.includes('--dry-run'), discardUnmapped: args.includes('--discard-unmapped') },
+    (line) => lines.push(`drop-legacy: ${line}`),
+  );
+  return { code, output: lines.join('\n') };
+}
+
+/** The command itself, as a process (`npm run drop-legacy -w user-service`). */
+function dropLegacyCommand(url: string, ...args: string[]) {
   const run = spawnTypeScript(
     'src/legacy/drop-legacy-command.ts',
     { DATABASE_URL: url },
-    {
-      cwd: new URL('..', import.meta.url).pathname,
-      args,
-    },
+    { cwd: new URL('..', import.meta.url).pathname, args },
   );
   return run.exited.then((code) => ({ code, output: run.output() }));
 }
@@ -195,16 +205,24 @@ describe('the legacy schema after an upgrade from the original', () => {
   );
 
   it(
-    'a bad argument or a missing database is one line and exit 2',
+    'the command: a bad argument or a missing database is one line and exit 2',
     { timeout: 120_000 },
     async () => {
-      const bad = await dropLegacy(db.url, '--force');
+      const [bad, nowhere, refused] = await Promise.all([
+        dropLegacyCommand(db.url, '--force'),
+        dropLegacyCommand('postgres://nobody:x@127.0.0.1:1/none'),
+        dropLegacyCommand(db.url),
+      ]);
       expect(bad.code).toBe(2);
       expect(bad.output.trim().split('\n')[0]).toBe('drop-legacy: unknown argument --force');
-      const nowhere = await dropLegacy('postgres://nobody:x@127.0.0.1:1/none');
       expect(nowhere.code).toBe(2);
       expect(nowhere.output.trim().split('\n')).toHaveLength(1);
       expect(nowhere.output).toMatch(/^drop-legacy: .*ECONNREFUSED/);
+      // Here the schema is gone (dropped above): the command says so, exit 0.
+      expect(refused).toEqual({
+        code: 0,
+        output: 'drop-legacy: there is no legacy schema: nothing to drop\n',
+      });
     },
   );
 });
