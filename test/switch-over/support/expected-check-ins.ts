@@ -1,4 +1,9 @@
 import type { OriginalUserDatabaseDescription } from '@cloud-backend/shared/testing';
+import {
+  EARLIER_STATUSES,
+  EARLIER_STATUSES_KEPT_AS_REASON,
+  isAttendanceStatus,
+} from '../../../user-service/src/domain/statuses.js';
 
 /** One line of an event's report, as the port must show it after the switch-over. */
 export interface ExpectedCheckIn {
@@ -10,26 +15,6 @@ export interface ExpectedCheckIn {
   motivazione: string | null;
 }
 
-const LIVE_STATUSES = new Set([
-  'present',
-  'not_registered',
-  'hospital',
-  'family',
-  'emergency',
-  'vacancy',
-  'personal',
-]);
-// The statuses scanners chose before the live code (and the early static table's), and what
-// each means in the live set; the word itself is kept as the reason where that loses it.
-const EARLIER_STATUSES: Record<string, string> = {
-  presente: 'present',
-  vacation: 'vacancy',
-  sick: 'hospital',
-  business: 'personal',
-  other: 'personal',
-};
-const KEPT_AS_REASON = new Set(['sick', 'business', 'other']);
-
 /** A timestamp the database read back (with or without an offset; without one it is UTC). */
 function instant(value: unknown): Date | null {
   if (typeof value !== 'string' || value === '') return null;
@@ -40,14 +25,17 @@ const toSecond = (date: Date | null): string | null =>
   date ? `${date.toISOString().slice(0, 19)}Z` : null;
 
 function status(value: string | null): string {
-  if (value !== null && LIVE_STATUSES.has(value)) return value;
-  return (value !== null && EARLIER_STATUSES[value]) || 'not_registered';
+  if (value === null) return 'not_registered';
+  if (isAttendanceStatus(value)) return value;
+  return Object.hasOwn(EARLIER_STATUSES, value)
+    ? EARLIER_STATUSES[value as keyof typeof EARLIER_STATUSES]
+    : 'not_registered';
 }
 
 /** The reason a report shows: an empty one is none (the original's replies left it out). */
 function reason(value: string | null, motivazione: string | null): string | null {
   if (motivazione !== null && motivazione !== '') return motivazione;
-  return value !== null && KEPT_AS_REASON.has(value) ? value : null;
+  return value !== null && EARLIER_STATUSES_KEPT_AS_REASON.includes(value) ? value : null;
 }
 
 /**
