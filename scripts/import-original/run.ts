@@ -12,7 +12,7 @@ import {
   type UsersBefore,
 } from './checks.js';
 import { ImportError } from './errors.js';
-import { log } from './log.js';
+import { log, output } from './log.js';
 import { ORIGINAL_DATABASES, stampOf, type OriginalDatabase } from './names.js';
 import {
   renderReport,
@@ -183,7 +183,7 @@ export async function runImport(
       const finishedAt = new Date();
       report.finishedAt = finishedAt.toISOString();
       report.seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
-      process.stdout.write(renderReport(report));
+      output().stdout(renderReport(report));
       const path = await writeReport(target.reportDir, stamp, report);
       log(`report written to ${path}`);
     };
