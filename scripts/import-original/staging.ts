@@ -5,7 +5,9 @@
  */
 import pg from 'pg';
 import { pino } from 'pino';
-import { runMigrations } from '@cloud-backend/shared';
+// The migrations alone: the package's index would load Fastify and the rest of the services'
+// stack, a second of start-up for a command that needs none of it.
+import { runMigrations } from '@cloud-backend/shared/migrations';
 import { ImportError } from './errors.js';
 import { MIGRATIONS, SERVICE_OF, type OriginalDatabase } from './names.js';
 import { restoreDump, RestoreError, type RestoreSummary } from './restore.js';
