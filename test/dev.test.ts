@@ -1,15 +1,30 @@
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, stat, chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@cloud-backend/shared/dev';
-import { spawnTypeScript, waitForHttp, type SpawnedProcess } from '@cloud-backend/shared/testing';
+import { BINARY_CACHE, DATA_HOME, freePorts } from '@cloud-backend/shared/dev';
+import { waitForHttp } from '@cloud-backend/shared/testing';
+import {
+  developerEnvironment,
+  running,
+  runInShell,
+  within,
+  type Run,
+} from './support/developer-shell.js';
 import { alive, descendants, refusesConnections, type Recorded } from './support/process-tree.js';
+import { makeWorkingCopy } from './support/working-copy.js';
 
-const ENTRY = new URL('../scripts/dev.ts', import.meta.url).pathname;
+// `make dev` as a developer runs it: in a fresh clone of this working tree, from a shell, with
+// none of the test run's settings. The clone lies in a folder only its owner can enter, as
+// /root is (mode 700). As root, PostgreSQL runs as the user `postgres`, who cannot reach the
+// binaries npm put in the clone nor a data folder there: make dev must still work, say in one
+// line where the files went, and leave nothing running. Not as root, nothing moves and nothing
+// is said. (test/private-clone.test.ts runs the test command in such a clone.)
+
+const AS_ROOT = process.getuid?.() === 0;
+const NOTICE = 'PostgreSQL runs as the user "postgres"';
 const SERVICES = {
   gateway: { variable: 'GATEWAY_PORT', dir: 'gateway' },
   'auth-service': { variable: 'AUTH_SERVICE_PORT', dir: 'auth-service' },
@@ -20,58 +35,73 @@ const SERVICES = {
 type Service = keyof typeof SERVICES;
 const NAMES = Object.keys(SERVICES) as Service[];
 
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  const timeout = sleep(ms, undefined, { ref: false }).then(() => {
-    throw new Error(`${what} took longer than ${ms} ms`);
-  });
-  return Promise.race([promise, timeout]);
-}
-
-let dataDir: string;
+let closed: string;
+let clone: string;
 let postgresPort: number;
 const ports = {} as Record<Service, number>;
 const recorded: Recorded[] = [];
-const running: SpawnedProcess[] = [];
+const started: Run[] = [];
 
-function startDev(): SpawnedProcess {
-  const env: Record<string, string | undefined> = {
-    DEV_DATA_DIR: dataDir,
-    DEV_POSTGRES_PORT: String(postgresPort),
-    // The test's own environment must not steer make dev elsewhere.
-    JWT_SECRET: undefined,
-    AUTH_DATABASE_URL: undefined,
-    USER_DATABASE_URL: undefined,
-    SOCIAL_LOG_DATABASE_URL: undefined,
-  };
-  for (const name of NAMES) env[SERVICES[name].variable] = String(ports[name]);
-  const dev = spawnTypeScript(ENTRY, env);
-  running.push(dev);
+/** make dev's settings: its ports, so that it does not collide with anything else running. */
+function environment(): NodeJS.ProcessEnv {
+  const settings: Record<string, string> = { DEV_POSTGRES_PORT: String(postgresPort) };
+  for (const name of NAMES) settings[SERVICES[name].variable] = String(ports[name]);
+  return developerEnvironment(settings);
+}
+
+/** `make dev` in the clone. */
+function startMakeDev(): Run {
+  const dev = runInShell('make', ['dev'], { cwd: clone, env: environment() });
+  started.push(dev);
   return dev;
 }
 
-/** Starts make dev and returns the milliseconds until every /health answered 200. */
-async function waitUntilHealthy(dev: SpawnedProcess): Promise<number> {
-  const started = Date.now();
-  const exitedEarly = dev.exited.then((code) => {
+/** Waits until every /health answered 200, and returns how many milliseconds that took. */
+async function waitUntilHealthy(dev: Run): Promise<number> {
+  const begun = Date.now();
+  const exitedEarly = dev.exited.then(({ code }) => {
     throw new Error(`make dev exited early with ${String(code)}:\n${dev.output()}`);
   });
+  exitedEarly.catch(() => undefined);
   await Promise.race([
-    Promise.all(NAMES.map((name) => waitForHttp(`http://127.0.0.1:${ports[name]}/health`, 60_000))),
+    Promise.all(
+      NAMES.map((name) => waitForHttp(`http://127.0.0.1:${ports[name]}/health`, 180_000)),
+    ),
     exitedEarly,
   ]);
-  const elapsed = Date.now() - started;
-  exitedEarly.catch(() => undefined);
-  return elapsed;
+  return Date.now() - begun;
 }
 
-async function stopWithCtrlC(dev: SpawnedProcess): Promise<void> {
-  dev.child.kill('SIGINT');
-  expect(await within(dev.exited, 30_000, 'make dev stopping')).toBe(0);
-  expect(dev.output()).toContain('stopped');
+/** The processes below make, recorded so that none can outlive the test unnoticed. */
+async function processTree(dev: Run): Promise<Recorded[]> {
+  const tree = await descendants(dev.child.pid ?? -1);
+  recorded.push(...tree);
+  return tree;
+}
+
+/**
+ * Ctrl-C to make dev itself. (At a terminal make gets it too, and make always ends by that
+ * signal, "Interrupt", whatever its recipe did; sent to make dev alone, make's exit code is make
+ * dev's own: 0 only when make dev exited 0.)
+ */
+async function stopWithCtrlC(dev: Run, tree: Recorded[]): Promise<void> {
+  const devProcess = tree.find((p) => p.command.includes('scripts/dev.ts'));
+  expect(devProcess, tree.map((p) => p.command).join('\n')).toBeDefined();
+  process.kill(devProcess?.pid ?? 0, 'SIGINT');
+  expect(await within(dev.exited, 60_000, 'make dev stopping')).toEqual({
+    code: 0,
+    signal: null,
+  });
+  expect(dev.output()).toMatch(/^dev +\| stopped$/m);
+}
+
+/** The lines of make dev's output that say where PostgreSQL's files went. */
+function notices(output: string): string[] {
+  return output.split('\n').filter((line) => line.includes(NOTICE));
 }
 
 function readSecrets(): Promise<string> {
-  return readFile(join(dataDir, 'dev-secrets.json'), 'utf8');
+  return readFile(join(clone, '.data', 'dev-secrets.json'), 'utf8');
 }
 
 async function authDatabase(): Promise<pg.Client> {
@@ -88,41 +118,46 @@ async function authDatabase(): Promise<pg.Client> {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cloud-backend-dev-'));
-  // Open to everyone, so that as root the data stays here: the case where the user `postgres`
-  // cannot enter the folder is test/private-clone.test.ts's.
-  await chmod(dataDir, 0o755);
-  postgresPort = await freePort();
-  for (const name of NAMES) ports[name] = await freePort();
-});
+  // /tmp/<random> (mode 700) plays /root; the clone lies inside it, as /root/cloud-backend.
+  closed = await mkdtemp(join(tmpdir(), 'cloud-backend-closed-'));
+  await chmod(closed, 0o700);
+  clone = join(closed, 'cloud-backend');
+  await makeWorkingCopy(clone);
+  // Different from each other: freePort() in a row can hand out the same port twice.
+  const picked = await freePorts(NAMES.length + 1);
+  postgresPort = picked[0] ?? 0;
+  NAMES.forEach((name, index) => (ports[name] = picked[index + 1] ?? 0));
+}, 120_000);
 
 afterAll(async () => {
-  for (const dev of running) {
-    if (dev.child.exitCode === null && dev.child.signalCode === null) {
-      if (dev.child.pid !== undefined) recorded.push(...(await descendants(dev.child.pid)));
-      dev.child.kill('SIGKILL');
+  for (const { child } of started) {
+    if (running(child) && child.pid !== undefined) {
+      recorded.push(...(await descendants(child.pid)));
+      process.kill(-child.pid, 'SIGKILL');
     }
   }
-  for (const leftover of recorded) {
-    if (alive(leftover)) process.kill(leftover.pid, 'SIGKILL');
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  for (const leftover of recorded) if (alive(leftover)) process.kill(leftover.pid, 'SIGKILL');
+  // As root, make dev's data lives outside the clone, where .data/postgres points.
+  const data = await readlink(join(clone, '.data', 'postgres')).catch(() => undefined);
+  if (data?.startsWith(`${DATA_HOME}/`)) await rm(data, { recursive: true, force: true });
+  await rm(closed, { recursive: true, force: true });
 });
 
-describe('make dev (scripts/dev.ts)', () => {
+describe('make dev, in a clone in a folder only its owner can enter (as /root is)', () => {
   let firstSecrets = '';
+  let dataFolder = '';
 
   it(
-    'starts PostgreSQL and every service, and stops them all on Ctrl-C',
-    { timeout: 120_000 },
+    'starts PostgreSQL and every service, serves the web app, says in one line where PostgreSQL went, and stops them all on Ctrl-C',
+    { timeout: 240_000 },
     async () => {
-      const dev = startDev();
+      const dev = startMakeDev();
       const elapsed = await waitUntilHealthy(dev);
       console.info(`make dev, first run: every /health answered after ${elapsed} ms`);
       for (const name of ['auth-service', 'user-service', 'social-log-service'] as const) {
-        await waitForHttp(`http://127.0.0.1:${ports[name]}/health/ready`, 10_000);
+        await waitForHttp(`http://127.0.0.1:${ports[name]}/health/ready`, 30_000);
       }
-      await expect.poll(() => dev.output(), { timeout: 5_000 }).toContain('Press Ctrl-C to stop');
+      await expect.poll(() => dev.output(), { timeout: 30_000 }).toContain('Press Ctrl-C to stop');
       const output = dev.output();
       for (const name of NAMES) {
         expect(output).toMatch(new RegExp(`^${name} +\\| `, 'm'));
@@ -130,6 +165,20 @@ describe('make dev (scripts/dev.ts)', () => {
       }
       expect(output).toContain(`127.0.0.1:${postgresPort}`);
       expect(output).not.toMatch(/postgres:\/\/[^\s]*:[^\s]*@/);
+      expect(output).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace anywhere
+
+      // As root: one line, naming the folder the user cannot enter and where each part went.
+      if (AS_ROOT) {
+        expect(notices(output), output).toHaveLength(1);
+        const [notice] = notices(output);
+        expect(notice).toContain(`who cannot enter ${closed},`);
+        expect(notice).toContain(`runs a copy of its binaries in ${BINARY_CACHE}/postgresql-`);
+        dataFolder = await readlink(join(clone, '.data', 'postgres'));
+        expect(dataFolder.startsWith(`${DATA_HOME}/`)).toBe(true);
+        expect(notice).toContain(`keeps its data in ${dataFolder} (`);
+      } else {
+        expect(notices(output)).toEqual([]);
+      }
 
       // The first admin exists with the generated password that make dev printed.
       const { adminPassword } = JSON.parse(await readSecrets()) as { adminPassword: string };
@@ -147,8 +196,7 @@ describe('make dev (scripts/dev.ts)', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<script type="module"[^>]+src="\.?\/assets\//);
 
-      const tree = await descendants(dev.child.pid ?? -1);
-      recorded.push(...tree);
+      const tree = await processTree(dev);
       expect(tree.some((p) => /bin\/postgres -D/.test(p.command))).toBe(true);
       for (const name of NAMES) {
         expect(tree.some((p) => p.command.includes(`${SERVICES[name].dir}/src/server.ts`))).toBe(
@@ -164,13 +212,13 @@ describe('make dev (scripts/dev.ts)', () => {
         await client.end();
       }
       firstSecrets = await readSecrets();
-      expect((await stat(join(dataDir, 'dev-secrets.json'))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(clone, '.data', 'dev-secrets.json'))).mode & 0o777).toBe(0o600);
       const { jwtSecret } = JSON.parse(firstSecrets) as { jwtSecret: string };
       expect(jwtSecret.length).toBeGreaterThanOrEqual(32);
 
-      await stopWithCtrlC(dev);
+      await stopWithCtrlC(dev, tree);
       await expect
-        .poll(() => tree.filter(alive).map((p) => `${p.pid} ${p.command}`), { timeout: 5_000 })
+        .poll(() => tree.filter(alive).map((p) => `${p.pid} ${p.command}`), { timeout: 10_000 })
         .toEqual([]);
       for (const port of [postgresPort, ...Object.values(ports)]) {
         expect(await refusesConnections(port), `port ${port}`).toBe(true);
@@ -180,13 +228,13 @@ describe('make dev (scripts/dev.ts)', () => {
 
   it(
     'comes back with the same secrets and data on a second run',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       expect(firstSecrets).not.toBe('');
-      const dev = startDev();
+      const dev = startMakeDev();
       const elapsed = await waitUntilHealthy(dev);
       console.info(`make dev, second run: every /health answered after ${elapsed} ms`);
-      recorded.push(...(await descendants(dev.child.pid ?? -1)));
+      const tree = await processTree(dev);
 
       expect(await readSecrets()).toBe(firstSecrets);
       const client = await authDatabase();
@@ -196,30 +244,51 @@ describe('make dev (scripts/dev.ts)', () => {
       } finally {
         await client.end();
       }
+      // As root, the data is where the first run's link points, and the one line says so again.
+      await expect.poll(() => dev.output(), { timeout: 30_000 }).toContain('Press Ctrl-C to stop');
+      if (AS_ROOT) {
+        expect(notices(dev.output()), dev.output()).toHaveLength(1);
+        expect(notices(dev.output())[0]).toContain(`keeps its data in ${dataFolder} (`);
+      } else {
+        expect(notices(dev.output())).toEqual([]);
+      }
 
-      await stopWithCtrlC(dev);
-      await expect.poll(() => recorded.filter(alive).length, { timeout: 5_000 }).toBe(0);
+      await stopWithCtrlC(dev, tree);
+      await expect.poll(() => recorded.filter(alive).length, { timeout: 10_000 }).toBe(0);
     },
   );
 
-  it('says in one line that its PostgreSQL port is taken, and exits 1', async () => {
-    // Another program on make dev's PostgreSQL port (the earlier tests' server is stopped).
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(postgresPort, '127.0.0.1', resolve));
-    try {
-      const dev = startDev();
-      expect(await within(dev.exited, 60_000, 'make dev failing')).toBe(1);
-      const output = dev.output();
-      expect(output).toContain(
-        `PostgreSQL did not start: port ${postgresPort} on 127.0.0.1 is already in use by ` +
-          'another program (set DEV_POSTGRES_PORT to use another)',
-      );
-      expect(output).not.toMatch(/^\s+at /m); // no stack trace
-      for (const port of Object.values(ports)) {
-        expect(await refusesConnections(port), `port ${port}`).toBe(true);
+  it(
+    'says in one line that its PostgreSQL port is taken, and exits 1',
+    { timeout: 120_000 },
+    async () => {
+      // Another program on make dev's PostgreSQL port (the earlier tests' server is stopped).
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(postgresPort, '127.0.0.1', resolve));
+      try {
+        // make dev's own process, for its own exit code (make would turn 1 into 2).
+        const dev = runInShell(
+          process.execPath,
+          ['--conditions=@cloud-backend/source', '--import', 'tsx', 'scripts/dev.ts'],
+          { cwd: clone, env: environment() },
+        );
+        started.push(dev);
+        expect(await within(dev.exited, 90_000, 'make dev failing')).toEqual({
+          code: 1,
+          signal: null,
+        });
+        const output = dev.output();
+        expect(output).toContain(
+          `PostgreSQL did not start: port ${postgresPort} on 127.0.0.1 is already in use by ` +
+            'another program (set DEV_POSTGRES_PORT to use another)',
+        );
+        expect(output).not.toMatch(/^\s+at /m); // no stack trace
+        for (const port of Object.values(ports)) {
+          expect(await refusesConnections(port), `port ${port}`).toBe(true);
+        }
+      } finally {
+        await new Promise((resolve) => blocker.close(resolve));
       }
-    } finally {
-      await new Promise((resolve) => blocker.close(resolve));
-    }
-  });
+    },
+  );
 });
