@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   if (isStopping()) return;
 
   say('building the web app');
-  const buildProblem = await buildFrontend();
+  const buildProblem = await buildFrontend(settings.frontendDir);
   if (buildProblem) warn(`${buildProblem}; the API starts without it`);
   if (isStopping()) return;
 

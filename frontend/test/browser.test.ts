@@ -119,7 +119,7 @@ async function createEvent(name: string, extra: object = {}): Promise<GeneratedE
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  web = await serveApp(stack.gatewayUrl);
+  web = await serveApp(stack.gatewayUrl, stack.frontendDir);
 }, 180_000);
 
 afterAll(async () => {

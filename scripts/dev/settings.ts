@@ -52,6 +52,8 @@ export interface DatabaseUrls {
 
 export interface DevSettings {
   dataDir: string;
+  /** Where the web app is built at start, and served from by the gateway. */
+  frontendDir: string;
   postgresPort: number;
   ports: Record<ServiceName, number>;
   /** Set when the developer points make dev at their own PostgreSQL. */
@@ -78,6 +80,9 @@ const nonEmpty = (value: string | undefined): value is string =>
 export function readSettings(env: NodeJS.ProcessEnv): DevSettings {
   // A path given in the environment means what it means in the shell: relative to the cwd.
   const dataDir = nonEmpty(env.DEV_DATA_DIR) ? resolve(env.DEV_DATA_DIR) : join(REPO_ROOT, '.data');
+  const frontendDir = nonEmpty(env.DEV_FRONTEND_DIR)
+    ? resolve(env.DEV_FRONTEND_DIR)
+    : join(REPO_ROOT, 'frontend', 'dist');
   const postgresPort = port(env, 'DEV_POSTGRES_PORT', 54320);
   const ports = Object.fromEntries(
     SERVICES.map((s) => [s.name, port(env, s.portVariable, s.defaultPort)]),
@@ -89,7 +94,7 @@ export function readSettings(env: NodeJS.ProcessEnv): DevSettings {
     taken.set(value, name);
   }
 
-  const settings: DevSettings = { dataDir, postgresPort, ports };
+  const settings: DevSettings = { dataDir, frontendDir, postgresPort, ports };
   const { AUTH_DATABASE_URL: auth, USER_DATABASE_URL: users } = env;
   const socialLogs = env.SOCIAL_LOG_DATABASE_URL;
   if (nonEmpty(auth) && nonEmpty(users) && nonEmpty(socialLogs)) {
@@ -127,6 +132,7 @@ export function partialExternalDatabases(env: NodeJS.ProcessEnv): boolean {
 // user-service, where the same name means the read-only URL.
 const ORCHESTRATOR_VARIABLES = [
   'DEV_DATA_DIR',
+  'DEV_FRONTEND_DIR',
   'DEV_POSTGRES_PORT',
   'AUTH_DATABASE_URL',
   'USER_DATABASE_URL',
@@ -187,7 +193,7 @@ export function serviceEnvironments(
   return {
     gateway: withPort('gateway', {
       JWT_SECRET: jwtSecret,
-      FRONTEND_DIR: join(REPO_ROOT, 'frontend', 'dist'),
+      FRONTEND_DIR: settings.frontendDir,
       INTERNAL_API_TOKEN: internalToken,
       AUTH_SERVICE_URL: url('auth-service'),
       USER_SERVICE_URL: url('user-service'),

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../../shared/src/dev/free-port.js';
+import { freePort, freePorts } from '../../../shared/src/dev/free-port.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -37,6 +38,8 @@ export async function waitFor200(
 
 export interface Stack {
   gatewayUrl: string;
+  /** The web app as make dev built it at start (DEV_FRONTEND_DIR), in the stack's own folder. */
+  frontendDir: string;
   admin: { email: string; password: string };
   output(): string;
   /** Undefined while make dev runs, else its exit code. */
@@ -54,20 +57,24 @@ const SERVICE_PORTS = [
 
 /**
  * The whole backend as `make dev` runs it (scripts/dev.ts: an embedded PostgreSQL, every
- * service, the gateway), on free ports with its data in a temporary directory.
+ * service, the gateway), on free ports with its data and its build of the web app in a
+ * temporary directory (not frontend/dist, which a developer's make dev may be serving).
  */
 export async function startStack(): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cloud-backend-frontend-'));
   // As root, embedded PostgreSQL runs as "postgres", which must be able to enter this folder.
   await chmod(dataDir, 0o755);
-  const ports: Record<string, string> = {};
-  for (const name of [...SERVICE_PORTS, 'DEV_POSTGRES_PORT'])
-    ports[name] = String(await freePort());
+  const frontendDir = join(dataDir, 'web');
+  const names = [...SERVICE_PORTS, 'DEV_POSTGRES_PORT'];
+  // Different from each other: freePort() in a row can hand out the same port twice.
+  const picked = await freePorts(names.length);
+  const ports = Object.fromEntries(names.map((name, i) => [name, String(picked[i])]));
   const admin = { email: 'admin@example.com', password: 'admin-password-for-tests' };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...ports,
     DEV_DATA_DIR: dataDir,
+    DEV_FRONTEND_DIR: frontendDir,
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     // Fast hashing, quiet logs, limits out of the way of one browser making every request.
@@ -119,9 +126,20 @@ export async function startStack(): Promise<Stack> {
     await waitFor200(`${gatewayUrl}/health/ready`, 120_000, () =>
       exitCode === undefined ? undefined : `make dev exited with ${String(exitCode)}:\n${output}`,
     );
+    // A failed build only warns (make dev starts the API without the web app).
+    if (!existsSync(join(frontendDir, 'index.html'))) {
+      throw new Error(`make dev did not build the web app into ${frontendDir}:\n${output}`);
+    }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { gatewayUrl, admin, output: () => output, exitCode: () => exitCode, stop };
+  return {
+    gatewayUrl,
+    frontendDir,
+    admin,
+    output: () => output,
+    exitCode: () => exitCode,
+    stop,
+  };
 }

@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview } from 'vite';
+import { preview } from 'vite';
 import { gatewayProxy } from '../../vite.config.js';
 import { freePort } from './stack.js';
 
@@ -14,14 +11,12 @@ export interface WebServer {
 }
 
 /**
- * Builds the app as `npm run build -w frontend` does (into a temporary folder, so the test
- * never serves a stale dist/) and serves it with `vite preview`: the static files, the
- * gateway's Content-Security-Policy, and the API paths forwarded to the gateway, so the page
- * calls its own origin as it does behind nginx or the gateway.
+ * Serves the app built in outDir (by make dev at start, as `npm run build -w frontend` builds
+ * it, into the stack's own folder, so never a stale or shared dist/) with `vite preview`: the
+ * static files, the gateway's Content-Security-Policy, and the API paths forwarded to the
+ * gateway, so the page calls its own origin as it does behind nginx or the gateway.
  */
-export async function serveApp(gatewayUrl: string): Promise<WebServer> {
-  const outDir = await mkdtemp(join(tmpdir(), 'cloud-backend-frontend-dist-'));
-  await build({ configFile: CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+export async function serveApp(gatewayUrl: string, outDir: string): Promise<WebServer> {
   const port = await freePort();
   const server = await preview({
     configFile: CONFIG,
@@ -31,9 +26,6 @@ export async function serveApp(gatewayUrl: string): Promise<WebServer> {
   });
   return {
     url: `http://127.0.0.1:${String(port)}`,
-    stop: async () => {
-      await server.close();
-      await rm(outDir, { recursive: true, force: true });
-    },
+    stop: () => server.close(),
   };
 }
