@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The real programs the tests drive, from Debian's packages: redis-server (shared rate limits),
 # prometheus, promtool and node-exporter (dashboard-api, alert rules), nginx (its config and
-# routing), pg_dump and psql (backups), chromium (the frontend in a real browser). Installed
-# when missing and running as root; otherwise the missing packages are named and it fails.
+# routing), pg_dump and psql (backups), Chromium's headless shell (the frontend in a real
+# browser, at half the CPU of the full browser's headless mode). Installed when missing and
+# running as root; otherwise the missing packages are named and it fails.
 set -euo pipefail
 
 declare -A wanted=(
@@ -13,10 +14,10 @@ declare -A wanted=(
   [nginx]=nginx-light
   [pg_dump]=postgresql-client
   [psql]=postgresql-client
-  [chromium]=chromium
+  [chromium-headless-shell]=chromium-headless-shell
 )
 # A browser given by path (e.g. Google Chrome on a CI runner without Debian's chromium) will do.
-if [[ -n ${CHROMIUM_PATH:-} && -x ${CHROMIUM_PATH} ]]; then unset 'wanted[chromium]'; fi
+if [[ -n ${CHROMIUM_PATH:-} && -x ${CHROMIUM_PATH} ]]; then unset 'wanted[chromium-headless-shell]'; fi
 missing=()
 for command in "${!wanted[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${wanted[$command]}")
