@@ -9,6 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   migrateTestDatabase,
+  PRE_0008_STATUSES,
+  pre0008TableStatements,
+  storedTableName,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
 import {
@@ -24,14 +27,16 @@ let db: TestDatabase;
 let client: pg.Client;
 let before: UsersBefore;
 
-beforeEach(async () => {
+/** The fixture's original user database, with `more` SQL run on it before the snapshot. */
+async function snapshotThenUpgrade(more = ''): Promise<void> {
   db = await createTestDatabase('import_checks');
   client = new pg.Client({ connectionString: db.url });
   await client.connect();
   await client.query(ORIGINAL_SQL.users_db);
+  if (more) await client.query(more);
   before = await snapshotUsers(client);
   await migrateTestDatabase(db.url, MIGRATIONS);
-});
+}
 
 afterEach(async () => {
   await client.end();
@@ -39,6 +44,8 @@ afterEach(async () => {
 });
 
 describe('the check that no check-in is lost', () => {
+  beforeEach(() => snapshotThenUpgrade());
+
   it('counts the original on its own terms, and finds every row after the upgrade', async () => {
     expect(before.checkins).toBe(CHECKINS.length + ORPHAN_ROWS);
     expect(before.tables.find((t) => t.table === TABLES.long)?.events).toEqual([
@@ -90,5 +97,65 @@ describe('the check that no check-in is lost', () => {
     ]);
     const after = await checkUsersAfter(client, before);
     expect(after.lost).toEqual([expect.objectContaining({ table_name: TABLES.orphan, row_id: 1 })]);
+  });
+});
+
+// The status words the code before 0008 stored (and what the port documents for each: the
+// seven stay, the others become their equivalent, the word kept as the reason where the status
+// alone would lose it). scenarios.test.ts imports generations that hold some of them; this
+// holds every one.
+const EARLIER: Record<string, string> = {
+  presente: 'present',
+  vacation: 'vacancy',
+  sick: 'hospital',
+  business: 'personal',
+  other: 'personal',
+};
+const KEPT_AS_REASON = ['sick', 'business', 'other'];
+const PRE_0008_EVENT = 'riunione-staff-2025-06-09';
+
+describe("the check on the earlier code's status words", () => {
+  beforeEach(() => {
+    const table = storedTableName(PRE_0008_EVENT);
+    const rows = PRE_0008_STATUSES.map(
+      (status, i) =>
+        `(${i + 1}, 'Nome', 'Cognome', '2025-06-09 13:${String(30 + i)}:00', '${status}', ${status === 'vacation' ? `'ferie'` : 'NULL'})`,
+    );
+    return snapshotThenUpgrade(`
+      INSERT INTO users (id, name, last_name)
+        SELECT g, 'Nome', 'Cognome' FROM generate_series(4, ${PRE_0008_STATUSES.length}) g;
+      INSERT INTO attendance_events (event_id, event_name, date, qr_jwt, expires_at, created_by)
+        VALUES ('${PRE_0008_EVENT}', 'Riunione Staff', '2025-06-09', 'x.y.z', '2025-06-09 23:59:59', 1);
+      ${pre0008TableStatements(table).table};
+      INSERT INTO ${table} (user_id, name, surname, "timestamp", status, motivazione)
+        VALUES ${rows.join(', ')};`);
+  });
+
+  it('reads each as the port documents it, and finds every row after the upgrade', async () => {
+    const after = await checkUsersAfter(client, before);
+    expect(after.lost).toEqual([]);
+    const moved = await client.query<{ user_id: number; status: string; motivazione: string }>(
+      'SELECT user_id, status, motivazione FROM attendance WHERE event_id = $1 ORDER BY user_id',
+      [PRE_0008_EVENT],
+    );
+    expect(moved.rows).toEqual(
+      PRE_0008_STATUSES.map((word, i) => ({
+        user_id: i + 1,
+        status: EARLIER[word] ?? word,
+        motivazione: word === 'vacation' ? 'ferie' : KEPT_AS_REASON.includes(word) ? word : null,
+      })),
+    );
+  });
+
+  it('reports a row whose word was read otherwise', async () => {
+    const other = PRE_0008_STATUSES.indexOf('other') + 1;
+    await client.query(
+      `UPDATE attendance SET motivazione = NULL WHERE event_id = $1 AND user_id = $2`,
+      [PRE_0008_EVENT, other],
+    );
+    const after = await checkUsersAfter(client, before);
+    expect(after.lost).toEqual([
+      expect.objectContaining({ table_name: storedTableName(PRE_0008_EVENT), user_id: other }),
+    ]);
   });
 });

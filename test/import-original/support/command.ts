@@ -1,9 +1,14 @@
-/** Runs make import-original's script as a real process, and looks at make dev's PostgreSQL. */
+/**
+ * Runs make import-original's script as a real process, or its run in this process, and looks
+ * at make dev's PostgreSQL.
+ */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { expect } from 'vitest';
+import { runCommand } from '../../../scripts/import-original/main.js';
 
 const ENTRY = fileURLToPath(new URL('../../../scripts/import-original.ts', import.meta.url));
 const DROP_LEGACY = fileURLToPath(new URL('../../../scripts/drop-legacy.ts', import.meta.url));
@@ -18,6 +23,21 @@ export interface CommandResult {
 /** `make import-original` with these variables (the Makefile runs exactly this script). */
 export function importOriginal(env: Record<string, string>): Promise<CommandResult> {
   return run(ENTRY, env);
+}
+
+/**
+ * The same run in this process (scripts/import-original/main.ts, which the script calls),
+ * with its output captured: for what does not need a process of its own, as a failure found
+ * before anything is imported. As for the process, the variables are this process's and these.
+ */
+export async function importInProcess(env: Record<string, string>): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommand({ ...process.env, ...env }, undefined, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
 }
 
 /** `make drop-legacy` with these variables (the Makefile runs exactly this script). */
@@ -39,6 +59,16 @@ function run(entry: string, env: Record<string, string>): Promise<CommandResult>
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A failed run: one line on stderr, no stack trace, exit 1. */
+export function expectOneLine(result: CommandResult, pattern: RegExp): void {
+  expect(result.code, result.stdout + result.stderr).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^import-original: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stdout + result.stderr).not.toMatch(/^\s+at /m);
 }
 
 /** The superuser URL of make dev's PostgreSQL in `dataDir`, from its dev-secrets.json. */
@@ -78,18 +108,29 @@ export async function targetSnapshot(adminUrl: string): Promise<string> {
   for (const database of ['auth', 'users', 'social_logs'].filter((d) => databases.includes(d))) {
     const url = new URL(adminUrl);
     url.pathname = `/${database}`;
-    const tables = await query<{ name: string }>(
-      url.toString(),
+    contents[database] = await rowCounts(url.toString());
+  }
+  return JSON.stringify({ databases, contents }, null, 1);
+}
+
+/** Each table of a database (system schemas aside) with its number of rows, on one connection. */
+export async function rowCounts(url: string): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
       `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
     );
-    contents[database] = {};
-    for (const { name } of tables) {
-      const [row] = await query<{ n: string }>(url.toString(), `SELECT count(*) AS n FROM ${name}`);
-      contents[database][name] = Number(row?.n ?? 0);
+    const counts: Record<string, number> = {};
+    for (const { name } of tables.rows) {
+      const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`);
+      counts[name] = Number(result.rows[0]?.n ?? 0);
     }
+    return counts;
+  } finally {
+    await client.end();
   }
-  return JSON.stringify({ databases, contents }, null, 1);
 }
 
 /** The report a run wrote, from the path it printed. */
