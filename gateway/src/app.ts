@@ -1,5 +1,6 @@
 import type { DestinationStream } from 'pino';
 import {
+  ConfigError,
   authPlugin,
   createServiceApp,
   loggerSettings,
@@ -37,6 +38,15 @@ const DESCRIPTION =
 
 /** Builds the gateway app without listening (server.ts listens; tests use inject() or listen). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
+  // A bound of less than two polls would refuse tokens between two ordinary reads.
+  if (config.REVOCATION_MAX_STALENESS_MS < 2 * config.REVOCATION_POLL_MS) {
+    throw new ConfigError([
+      {
+        variable: 'REVOCATION_MAX_STALENESS_MS',
+        expected: 'at least twice REVOCATION_POLL_MS',
+      },
+    ]);
+  }
   const version = packageVersion(import.meta.url);
   const upstreams = createUpstreams(config);
   const origins = corsOrigins(config.CORS_ORIGINS);
@@ -53,8 +63,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: trustedProxies(config.TRUST_PROXY),
     docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
     readiness: {
-      // Until auth-service's revocation feed has been read once, tokens cannot be checked.
-      revocations: async () => app.revocations.synced,
+      // Until auth-service's revocation feed has been read once, and while the last complete read
+      // is older than REVOCATION_MAX_STALENESS_MS, tokens cannot be checked. Redis being away does
+      // not make the gateway unready: its limits then hold per replica (README, rate limits).
+      revocations: async () => app.revocations.current,
     },
   });
   app.addHook('onClose', async () => {
@@ -78,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     internalToken: config.INTERNAL_API_TOKEN,
     pollMs: config.REVOCATION_POLL_MS,
     feedTimeoutMs: Math.min(config.UPSTREAM_TIMEOUT_MS, 5000),
+    maxStalenessMs: config.REVOCATION_MAX_STALENESS_MS,
   });
   await app.register(authPlugin, {
     secret: config.JWT_SECRET,

@@ -77,6 +77,13 @@ const revocations = {
     default: 2000,
     description: 'milliseconds between reads of the revocation feed (50 to 4000)',
   }),
+  REVOCATION_MAX_STALENESS_MS: Type.Integer({
+    minimum: 100,
+    default: 30000,
+    description:
+      'milliseconds the revocation list may go without a complete read of the feed before ' +
+      'requests with a token get 503 REVOCATIONS_UNAVAILABLE (at least twice REVOCATION_POLL_MS)',
+  }),
 } satisfies TProperties;
 
 export const configSchema = Type.Object({

@@ -56,6 +56,7 @@ describe('gateway platform', () => {
         'social-log-service': 'up',
         'dashboard-api': 'up',
       },
+      degraded: [],
     });
 
     const down = await echoUpstream();
@@ -259,6 +260,7 @@ describe('configuration', () => {
       RATE_LIMIT_LOGIN_MAX: 5,
       RATE_LIMIT_REGISTER_MAX: 10,
       REVOCATION_POLL_MS: 2000,
+      REVOCATION_MAX_STALENESS_MS: 30000,
     });
     expect(problems({ INTERNAL_API_TOKEN: '' })).toEqual(['INTERNAL_API_TOKEN']);
     expect(problems({ AUTH_SERVICE_URL: '' })).toEqual(['AUTH_SERVICE_URL']);

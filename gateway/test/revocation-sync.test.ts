@@ -24,7 +24,7 @@ function feedOf(rows: Revocation[], reads: string[] = []) {
 /** The mirror's behaviour in memory; `down` makes every call fail as with Redis away. */
 function memoryMirror(leads: () => boolean) {
   const rows: Revocation[] = [];
-  const state = { down: false, rows };
+  const state = { down: false, rows, syncedAt: 0 };
   const check = () => {
     if (state.down) throw new Error('Redis away');
   };
@@ -47,6 +47,14 @@ function memoryMirror(leads: () => boolean) {
     },
     prune: async () => {
       check();
+    },
+    markSynced: async (at: number) => {
+      check();
+      state.syncedAt = Math.max(state.syncedAt, at);
+    },
+    syncedAt: async () => {
+      check();
+      return state.syncedAt;
     },
   };
   return { mirror: mirror as unknown as RedisRevocationMirror, state };

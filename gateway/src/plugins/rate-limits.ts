@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '@cloud-backend/shared';
+import { fallbackStore, SharedStoreState } from '../rate-limits/fallback-store.js';
 
 type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
@@ -11,6 +12,8 @@ declare module 'fastify' {
     loginRateLimit: Hook;
     /** onRequest hook of POST /auth/register. */
     registerRateLimit: Hook;
+    /** With REDIS_URL: whether the limits count in Redis or, while it is away, per replica. */
+    rateLimitStore: SharedStoreState | null;
   }
 }
 
@@ -50,6 +53,8 @@ interface Limit {
 // turn a busy gateway "unhealthy".
 const OPERATIONS = new Set(['/health', '/health/ready', '/metrics']);
 
+const NAMESPACE = 'cloud-backend:gateway:rate-limit:';
+
 /**
  * A fixed-window limit per client IP (IPv6 by /64) as an onRequest hook. Every answer carries
  * the RateLimit-* headers; a refused one is a 429 with the original body and Retry-After.
@@ -85,18 +90,23 @@ function limiter(app: FastifyInstance, limit: Limit): Hook {
  * The rate limits (docs/compatibility.md#fix-rate-limits), on @fastify/rate-limit's stores (in
  * memory, or in Redis when app.redis is set so every replica counts together). The global limit is
  * an application hook, so it covers every request but probes and scrapes, unknown paths included;
- * login and registration get their own buckets on top. While Redis is unreachable the limits are
- * skipped rather than failing requests. (In Redis the keys read
+ * login and registration get their own buckets on top. While Redis is unreachable the limits count
+ * in each replica's memory instead (fallback-store.ts): never switched off, and never failing a
+ * request. (In Redis the keys read
  * `cloud-backend:gateway:rate-limit:undefinedundefined-<limit>:<ip>`: createRateLimit names a store
  * after a route it does not have; the <limit> prefix keeps the buckets apart.)
  */
 export default fp<RateLimitSettings>(
   async (app, settings) => {
+    const state = app.redis
+      ? new SharedStoreState(app.redis, app.log.child({ component: 'rate-limits' }))
+      : null;
+    app.decorate('rateLimitStore', state);
     await app.register(rateLimit, {
       global: false,
-      skipOnError: true,
-      nameSpace: 'cloud-backend:gateway:rate-limit:',
-      ...(app.redis ? { redis: app.redis } : {}),
+      // Never skip a limit: the store answers from memory when Redis cannot.
+      skipOnError: false,
+      ...(app.redis && state ? { store: fallbackStore(app.redis, NAMESPACE, state) } : {}),
     });
     app.addHook(
       'onRequest',

@@ -2,8 +2,11 @@ import { Gauge } from 'prom-client';
 import { registry } from '@cloud-backend/shared';
 
 interface SyncReport {
-  /** When the feed was last read completely (ms since the epoch), 0 if never. */
-  lastSyncAt(): number;
+  /**
+   * Up to when the gateway's revocation list is complete (ms since the epoch); before the first
+   * read, when the gateway started, so that one that never loads the feed ages too.
+   */
+  currentAt(): number;
   revokedSessions(): number;
 }
 
@@ -13,10 +16,12 @@ const reports = new Set<SyncReport>();
 
 new Gauge({
   name: 'gateway_revocation_sync_age_seconds',
-  help: "Seconds since the gateway last read auth-service's revocation feed completely",
+  help:
+    "Seconds since the gateway last read auth-service's revocation feed completely (itself, " +
+    'or through the Redis mirror); above REVOCATION_MAX_STALENESS_MS it refuses tokens',
   registers: [registry],
   collect() {
-    const times = [...reports].map((report) => report.lastSyncAt()).filter((t) => t > 0);
+    const times = [...reports].map((report) => report.currentAt()).filter((t) => t > 0);
     if (times.length > 0) this.set((Date.now() - Math.min(...times)) / 1000);
   },
 });

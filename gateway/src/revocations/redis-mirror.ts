@@ -3,6 +3,7 @@ import type { Revocation } from './revoked-sessions.js';
 
 const FEED_KEY = 'cloud-backend:gateway:revocations';
 const LEADER_KEY = 'cloud-backend:gateway:revocations:leader';
+const SYNCED_KEY = 'cloud-backend:gateway:revocations:synced-at';
 const BATCH = 1000;
 const PRUNE_BATCH = 200;
 
@@ -74,6 +75,23 @@ export class RedisRevocationMirror {
     if (revocations.length === 0) return;
     const args = revocations.flatMap((revocation) => [revocation.id, member(revocation)]);
     await this.redis.zadd(FEED_KEY, ...args);
+  }
+
+  /**
+   * Records that the mirror holds every revocation auth-service had when a read that began at
+   * `startedAt` (ms since the epoch) did: the replicas that only read the mirror are as current
+   * as that. Only ever moves forward.
+   */
+  async markSynced(startedAt: number): Promise<void> {
+    const known = Number(await this.redis.get(SYNCED_KEY));
+    if (Number.isFinite(known) && known >= startedAt) return;
+    await this.redis.set(SYNCED_KEY, String(startedAt));
+  }
+
+  /** When the mirror was last known complete (ms since the epoch), 0 if never. */
+  async syncedAt(): Promise<number> {
+    const value = Number(await this.redis.get(SYNCED_KEY));
+    return Number.isFinite(value) && value > 0 ? value : 0;
   }
 
   /** True when this replica holds the lease to read auth-service for this period. */

@@ -30,7 +30,8 @@ async function probe(upstream: Upstream): Promise<State> {
 
 /**
  * GET /health answers as every service's does (200 while the gateway runs) and adds each
- * upstream's readiness, probed at its /health/ready (Prometheus: /-/ready) with a 1 s timeout.
+ * upstream's readiness, probed at its /health/ready (Prometheus: /-/ready) with a 1 s timeout,
+ * and `degraded`: what the gateway does in a fail-safe way at the moment (README, health).
  *
  * shared's /health route has a fixed schema, so the gateway answers GET /health from an
  * onRequest hook (after CORS, helmet and the rate limit) until shared lets a service add
@@ -56,6 +57,18 @@ export default fp<UpstreamHealthOptions>(
       return running;
     };
 
+    // What works, but not as designed: the gateway stays live and (but for the first) ready.
+    const degraded = (): string[] => {
+      const found: string[] = [];
+      // Tokens are refused (503 REVOCATIONS_UNAVAILABLE); /health/ready says so too.
+      if (!app.revocations.current) found.push('revocations');
+      // Redis is away: auth-service's feed is read directly by every replica.
+      if (app.revocations.mirrorFailing) found.push('revocation-mirror');
+      // Redis is away: the limits count per replica (N replicas allow N times the limit).
+      if (app.rateLimitStore?.perReplica) found.push('rate-limits');
+      return found;
+    };
+
     app.addHook('onRequest', (request, reply, done) => {
       // request.url first: request.routeOptions builds a new object on every read.
       if (
@@ -67,10 +80,21 @@ export default fp<UpstreamHealthOptions>(
         return;
       }
       void states().then((upstreams) => {
-        const body = { service, status: 'healthy', timestamp: rfc3339Now(), version, upstreams };
+        const body = {
+          service,
+          status: 'healthy',
+          timestamp: rfc3339Now(),
+          version,
+          upstreams,
+          degraded: degraded(),
+        };
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
       });
     });
   },
-  { name: 'gateway-upstream-health', fastify: '5.x' },
+  {
+    name: 'gateway-upstream-health',
+    fastify: '5.x',
+    dependencies: ['gateway-revocations', 'gateway-rate-limits'],
+  },
 );
