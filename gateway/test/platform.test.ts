@@ -7,6 +7,7 @@ import {
   type ServiceApp,
 } from '@cloud-backend/shared';
 import { TEST_JWT_SECRET } from '@cloud-backend/shared/testing';
+import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { echoUpstream, type EchoUpstream } from './support/echo-upstream.js';
 import { INTERNAL_TOKEN, asAdmin, asUser, buildGateway, upstreamEnv } from './support/gateway.js';
@@ -274,8 +275,20 @@ describe('configuration', () => {
     ['USER_SERVICE_URL', 'http://user-service:3002/prefix'],
     ['REDIS_URL', 'http://redis:6379'],
     ['REVOCATION_POLL_MS', '10000'],
+    ['REVOCATION_MAX_STALENESS_MS', '10'],
   ])('refuses %s=%s', (variable, value) => {
     expect(problems({ [variable]: value })).toEqual([variable]);
+  });
+
+  it('refuses a staleness bound shorter than two polls, naming it', async () => {
+    const config = loadConfig(configSchema, {
+      ...valid,
+      REVOCATION_POLL_MS: '1000',
+      REVOCATION_MAX_STALENESS_MS: '1500',
+    });
+    await expect(buildApp(config, { logger: false })).rejects.toMatchObject({
+      problems: [{ variable: 'REVOCATION_MAX_STALENESS_MS' }],
+    });
   });
 
   it.each([

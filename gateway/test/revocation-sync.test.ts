@@ -204,3 +204,62 @@ describe('RevocationSync', () => {
     expect(state.rows.map((row) => row.id)).toEqual(['1', '2']);
   });
 });
+
+describe('RevocationSync freshness (REVOCATION_MAX_STALENESS_MS)', () => {
+  it('is current as of the start of its last complete read, and not after a failed one', async () => {
+    let failing = false;
+    const read = feedOf([revocation(1)]);
+    const sync = new RevocationSync({
+      sessions: new RevokedSessions(),
+      readFeed: async (since) => {
+        if (failing) throw new Error('connect ECONNREFUSED');
+        return read(since);
+      },
+      pollMs: 1000,
+      log,
+    });
+    expect(sync.isCurrent(60_000)).toBe(false); // never read
+    const before = Date.now();
+    await sync.tick();
+    expect(sync.currentAt).toBeGreaterThanOrEqual(before);
+    expect(sync.isCurrent(60_000)).toBe(true);
+    expect(sync.isCurrent(1000, sync.currentAt + 1001)).toBe(false);
+
+    failing = true;
+    const readAt = sync.currentAt;
+    await sync.tick();
+    expect(sync.currentAt).toBe(readAt);
+  });
+
+  it('a replica that does not lead is as current as the mirror, and reads auth-service itself once the mirror falls behind', async () => {
+    const rows = [revocation(1)];
+    const reads: string[] = [];
+    const { mirror, state } = memoryMirror(() => false);
+    const sync = new RevocationSync({
+      sessions: new RevokedSessions(),
+      readFeed: feedOf(rows, reads),
+      mirror,
+      pollMs: 1000,
+      log,
+    });
+    await sync.tick(); // start-up: the whole feed from auth-service, and marks the mirror
+    expect(reads).toEqual(['0']);
+    expect(state.syncedAt).toBe(sync.currentAt);
+
+    // The leader read auth-service a moment ago: this replica only reads the mirror.
+    state.syncedAt = Date.now() + 5;
+    await sync.tick();
+    expect(reads).toEqual(['0']);
+    expect(sync.currentAt).toBe(state.syncedAt);
+
+    // The leader has not completed a read for more than three periods: read it from here.
+    state.syncedAt = Date.now() - 3500;
+    sync.currentAt = state.syncedAt;
+    rows.push(revocation(2));
+    await sync.tick();
+    expect(reads).toEqual(['0', '1']);
+    expect(sync.currentAt).toBeGreaterThan(state.syncedAt);
+    // …without writing to the mirror, which only its leader extends (so it stays gap-free).
+    expect(state.rows.map((row) => row.id)).toEqual(['1']);
+  });
+});
