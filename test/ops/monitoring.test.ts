@@ -2,6 +2,10 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { registry } from '@cloud-backend/shared';
 import { metricNames, readRepoFile, readYaml, repoPath, run, requireTool } from './support.js';
+// The gateway's own metrics (the revocation list's age, rate-limit store errors) register when
+// their modules load.
+import '../../gateway/src/revocations/metrics.js';
+import '../../gateway/src/rate-limits/fallback-store.js';
 
 // What the services expose (shared's registry: the original's names, the port's additions and the
 // default process metrics), what pg-backup's exporter writes, and Prometheus' own series.
