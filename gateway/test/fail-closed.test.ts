@@ -60,6 +60,11 @@ async function newAccount(base: string): Promise<Account> {
   return { email, password, token: login.json<{ token: string }>().token };
 }
 
+/** Figures for docs/RELIABILITY.md, printed, never asserted (the machine is shared). */
+function report(title: string, facts: Record<string, unknown>): void {
+  process.stdout.write(`[fail-closed] ${title}: ${JSON.stringify(facts)}\n`);
+}
+
 const profile = (base: string, token: string, ip = '198.51.100.1') =>
   send(base, { path: '/user/profile', headers: { ...bearer(token), 'x-forwarded-for': ip } });
 
@@ -92,6 +97,7 @@ describe("auth-service's revocation feed unreachable (REVOCATION_MAX_STALENESS_M
       expect(await degraded(gateway)).toEqual([]);
 
       outage.cut();
+      const cutAt = Date.now();
       // Logout is a public route: auth-service ends the session, the gateway cannot learn it.
       const logout = await send(base, {
         method: 'POST',
@@ -101,6 +107,7 @@ describe("auth-service's revocation feed unreachable (REVOCATION_MAX_STALENESS_M
       expect(logout.status, logout.text).toBe(200);
 
       await expect.poll(async () => (await profile(base, ended.token)).status, POLL).toBe(503);
+      const refusedAfterMs = Date.now() - cutAt;
       const refused = await profile(base, ended.token);
       expect(refused.json()).toEqual({
         error: 'Session revocations are out of date; try again shortly',
@@ -122,7 +129,9 @@ describe("auth-service's revocation feed unreachable (REVOCATION_MAX_STALENESS_M
       expect(await metric(gateway, 'gateway_revocation_sync_age_seconds')).toBeGreaterThan(1.5);
 
       outage.heal();
+      const healedAt = Date.now();
       await expect.poll(async () => (await profile(base, kept.token)).status, POLL).toBe(200);
+      const servedAfterMs = Date.now() - healedAt;
       // The read that made the gateway current again brought the logout with it.
       const ended401 = await profile(base, ended.token);
       expect(ended401.status).toBe(401);
@@ -130,6 +139,7 @@ describe("auth-service's revocation feed unreachable (REVOCATION_MAX_STALENESS_M
       expect((await gateway.inject({ url: '/health/ready' })).statusCode).toBe(200);
       expect(await degraded(gateway)).toEqual([]);
       expect(await metric(gateway, 'gateway_revocation_sync_age_seconds')).toBeLessThan(1.5);
+      report('feed unreachable', { boundMs: 1500, pollMs: 100, refusedAfterMs, servedAfterMs });
     } finally {
       await gateway.close();
       await outage.close();
@@ -187,6 +197,7 @@ describe('two replicas while their Redis is down (REDIS_URL)', () => {
 
       load = traffic([...urls], reader.token);
       await redis.stop();
+      const stoppedAt = Date.now();
 
       // Each replica counts on its own: 5 wrong logins answered, the 6th refused, on each.
       for (const url of urls) {
@@ -215,10 +226,13 @@ describe('two replicas while their Redis is down (REDIS_URL)', () => {
         await expect.poll(async () => (await profile(url, leaving.token)).status, POLL).toBe(401);
       }
 
+      const storeErrors = await metric(replicas[0], 'gateway_rate_limit_store_errors_total');
       await redis.start();
+      const backAt = Date.now();
       for (const replica of replicas) {
         await expect.poll(() => degraded(replica), POLL).toEqual([]);
       }
+      const sharedAfterMs = Date.now() - backAt;
       // Shared again: 5 wrong logins over the two replicas, and the 6th is refused.
       const ip = '203.0.113.71';
       for (let i = 0; i < 5; i++)
@@ -230,6 +244,13 @@ describe('two replicas while their Redis is down (REDIS_URL)', () => {
       // The reads never noticed: no error, no 429, no 503 while Redis came and went.
       expect(load.answers.length).toBeGreaterThan(10);
       expect(new Set(load.answers.map((answer) => answer.status))).toEqual(new Set([200]));
+      report('Redis down', {
+        redisDownMs: backAt - stoppedAt,
+        reads: load.answers.length,
+        readStatuses: [...new Set(load.answers.map((answer) => answer.status))],
+        storeErrorsInProcess: storeErrors,
+        sharedAfterMs,
+      });
     } finally {
       await load?.stop().catch(() => undefined);
       await Promise.all(replicas.map((replica) => replica.close()));
