@@ -141,6 +141,8 @@ export interface Stack {
   user: ServiceProcess;
   socialLog: ServiceProcess;
   gateway: ServiceProcess;
+  /** The gateway's environment, for more gateways on the same services. */
+  gatewayEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -193,7 +195,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...common,
     DATABASE_URL: databases.socialLog,
   });
-  const gateway = new ServiceProcess('gateway', gatewayPort, {
+  const gatewayEnv = {
     JWT_SECRET: jwtSecret,
     INTERNAL_API_TOKEN: internalToken,
     AUTH_SERVICE_URL: auth.url,
@@ -204,7 +206,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     RATE_LIMIT_LOGIN_MAX: '1000000000',
     RATE_LIMIT_REGISTER_MAX: '1000000000',
     MAX_EVENT_LOOP_DELAY_MS: '0',
-  });
+  };
+  const gateway = new ServiceProcess('gateway', gatewayPort, gatewayEnv);
   const all = [gateway, auth, user, socialLog];
   const close = async () => {
     await Promise.allSettled(all.map((service) => service.stop()));
@@ -217,7 +220,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await close();
     throw err;
   }
-  return { databases, auth, user, socialLog, gateway, close };
+  return { databases, auth, user, socialLog, gateway, gatewayEnv, close };
 }
 
 /** Runs `use` with a client of `url`, closed afterwards. */
