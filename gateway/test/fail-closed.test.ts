@@ -150,10 +150,10 @@ describe("auth-service's revocation feed unreachable (REVOCATION_MAX_STALENESS_M
 /** Authenticated reads on every replica, from changing addresses, until stopped. */
 function traffic(urls: string[], token: string) {
   const answers: Answer[] = [];
-  let running = true;
+  const state = { running: true };
   let n = 0;
   const loop = (async () => {
-    while (running) {
+    while (state.running) {
       for (const url of urls) {
         n += 1;
         answers.push(await profile(url, token, `198.18.${n % 250}.${n % 200}`));
@@ -164,7 +164,7 @@ function traffic(urls: string[], token: string) {
   return {
     answers,
     async stop() {
-      running = false;
+      state.running = false;
       await loop;
     },
   };

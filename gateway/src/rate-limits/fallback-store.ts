@@ -1,5 +1,4 @@
-import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
-import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
+import { createRequire } from 'node:module';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
@@ -18,6 +17,21 @@ export interface CountingStore {
   read?(key: string, callback: CountCallback, timeWindow: number, max: number): void;
   child(options: object): CountingStore;
 }
+
+// @fastify/rate-limit's own stores, which its index does not export, with their constructors as
+// its store/*.js define them.
+const require = createRequire(import.meta.url);
+const LocalStore = require('@fastify/rate-limit/store/LocalStore') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  cache?: number,
+) => CountingStore;
+const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  redis: Redis,
+  key?: string,
+) => CountingStore;
 
 /** What @fastify/rate-limit passes a store's constructor (its global settings). */
 interface StoreSettings {
@@ -126,26 +140,21 @@ export class FallbackStore implements CountingStore {
       else if (this.local.read) this.local.read(key, callback, timeWindow, max);
       else callback(null, { current: 0, ttl: 0 });
     };
-    const shared = method === 'incr' ? this.shared.incr : this.shared.read;
-    if (!shared || !this.state.useShared()) {
+    if (!this.state.useShared() || (method === 'read' && !this.shared.read)) {
       local();
       return;
     }
-    shared.call(
-      this.shared,
-      key,
-      (error, result) => {
-        if (error || !result) {
-          this.state.failed(error ?? new Error('the rate-limit store answered nothing'));
-          local();
-          return;
-        }
-        this.state.succeeded();
-        callback(null, result);
-      },
-      timeWindow,
-      max,
-    );
+    const answered: CountCallback = (error, result) => {
+      if (error || !result) {
+        this.state.failed(error ?? new Error('the rate-limit store answered nothing'));
+        local();
+        return;
+      }
+      this.state.succeeded();
+      callback(null, result);
+    };
+    if (method === 'incr') this.shared.incr(key, answered, timeWindow, max);
+    else this.shared.read?.(key, answered, timeWindow, max);
   }
 }
 
