@@ -423,9 +423,6 @@ describe('replicas behind nginx, with one Redis and one Prometheus', () => {
       expect(settled(attendee.id), JSON.stringify(answers)).toBe(true);
       expect(answers.filter((s) => s === 201).length).toBeLessThanOrEqual(1);
     }
-    const unsettled = sends.length - (counts['201'] ?? 0) - (counts['409'] ?? 0);
-    // Only load, never the replicas, may fail a scan: a handful at most.
-    expect(unsettled).toBeLessThan(sends.length / 20);
     for (const n of perReplica) expect(n).toBeGreaterThan(0);
     say(
       `check-ins: ${String(sends.length)} requests (${String(REPEATS)} repeated at once) → ` +
