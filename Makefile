@@ -7,7 +7,8 @@ PACKAGES := package.json package-lock.json $(wildcard */package.json) monitoring
 STAMP := node_modules/.install-stamp
 
 .PHONY: help install dev test lint typecheck format build bench clean \
-	up down logs ps migrate backup restore test-compose test-faults import-original drop-legacy
+	up down logs ps migrate backup restore test-compose test-faults import-original drop-legacy \
+	test-replicas
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -92,6 +93,10 @@ drop-legacy: $(STAMP) ## once the switch-over is checked, drop the original's ta
 test-faults: $(STAMP) ## fault injection and fuzzing through the gateway (real processes; minutes)
 	bash scripts/system-tools.sh
 	npx vitest run --config test/faults/vitest.config.ts
+
+test-replicas: $(STAMP) ## replicas of each service behind nginx, with Redis and Prometheus, one of each killed (minutes)
+	bash scripts/system-tools.sh
+	npx vitest run --config test/replicas/vitest.config.ts
 
 clean: ## remove build output and node_modules (.data/ kept unless WIPE_DATA=1, volumes unless WITH_VOLUMES=1)
 	rm -rf node_modules */node_modules monitoring/dashboard-api/node_modules */dist monitoring/dashboard-api/dist

@@ -113,7 +113,26 @@ export const metrics = {
     help: 'Audit events written but not yet delivered to social-log-service',
     labelNames: ['service'] as const,
   }),
+  // Per process, summed by dashboards: across user-service's replicas, `run` grows once per
+  // period (only the leader runs it, docs/operations.md#running-replicas).
+  userReconciliationsTotal: new Counter({
+    registers: [registry],
+    name: 'user_reconciliations_total',
+    help: 'Periodic reconciliations of local users with auth: run (this replica leads), skipped (another leads) or failed',
+    labelNames: ['service', 'outcome'] as const,
+  }),
 };
+
+/**
+ * Gauges that count rows of a database, not anything of the process: every replica of a service
+ * reports the same value, so dashboards and alerts aggregate them with `max`, never `sum`
+ * (docs/operations.md#running-replicas).
+ */
+export const DATABASE_WIDE_GAUGES = [
+  'attendance_events_active',
+  'active_users_total',
+  'audit_outbox_pending',
+] as const;
 
 /** Reports a pool's open connections as database_connections_active until the returned fn runs. */
 export function reportPoolSize(report: PoolSize): () => void {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registry } from '@cloud-backend/shared';
+import { DATABASE_WIDE_GAUGES, registry } from '@cloud-backend/shared';
 import { metricNames, readRepoFile, readYaml, repoPath, run, requireTool } from './support.js';
 // The gateway's own metrics (the revocation list's age, rate-limit store errors) register when
 // their modules load.
@@ -84,21 +84,32 @@ describe('Prometheus configuration', () => {
     expect(result.status, result.output).toBe(0);
   });
 
-  it('scrapes every service on its own port, itself and pg-backup', () => {
+  it('scrapes every replica of every service on its own port, itself and pg-backup', () => {
+    interface Job {
+      job_name: string;
+      static_configs?: { targets: string[] }[];
+      dns_sd_configs?: { names: string[]; type: string; port: number }[];
+    }
     const config = readYaml('monitoring/prometheus/prometheus.yml') as {
       rule_files: string[];
-      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      scrape_configs: Job[];
     };
+    // The services by DNS, each name giving every replica (docs/operations.md#running-replicas);
+    // Prometheus and pg-backup, one of each, by name.
+    const targets = (job: Job) =>
+      job.dns_sd_configs
+        ? job.dns_sd_configs.flatMap((sd) => sd.names.map((n) => `dns ${sd.type} ${n}:${sd.port}`))
+        : (job.static_configs?.[0]?.targets ?? []);
     const jobs = Object.fromEntries(
-      config.scrape_configs.map((job) => [job.job_name, job.static_configs[0]?.targets]),
+      config.scrape_configs.map((job) => [job.job_name, targets(job)]),
     );
     expect(jobs).toEqual({
       prometheus: ['localhost:9090'],
-      gateway: ['gateway:3000'],
-      'auth-service': ['auth-service:3001'],
-      'user-service': ['user-service:3002'],
-      'social-log-service': ['social-log-service:3003'],
-      'dashboard-api': ['dashboard-api:3005'],
+      gateway: ['dns A gateway:3000'],
+      'auth-service': ['dns A auth-service:3001'],
+      'user-service': ['dns A user-service:3002'],
+      'social-log-service': ['dns A social-log-service:3003'],
+      'dashboard-api': ['dns A dashboard-api:3005'],
       'pg-backup': ['pg-backup:9188'],
     });
     expect(config.rule_files).toEqual(['alerts.yml']);
@@ -210,6 +221,26 @@ describe('Grafana provisioning', () => {
       }
     }
     expect(queries).toBeGreaterThan(20);
+  });
+
+  // Every replica reports the same database-wide count: a sum would show N times the events.
+  it('takes the max of database-wide gauges, in dashboards and alerts, never their sum', () => {
+    const queries = [
+      ...dashboards().flatMap(({ dashboard }) =>
+        dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => t.expr)),
+      ),
+      ...alertRules().map((rule) => rule.expr),
+    ];
+    let checked = 0;
+    for (const gauge of DATABASE_WIDE_GAUGES) {
+      for (const expr of queries.filter((q) => metricNames(q).includes(gauge))) {
+        expect(expr, `${gauge} in ${expr}`).toMatch(
+          new RegExp(`\\bmax\\s*(?:by\\s*\\([^)]*\\)\\s*)?\\(${gauge}\\b`),
+        );
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
   });
 
   it('reads the metric names out of PromQL', () => {

@@ -44,7 +44,8 @@ export class ServiceProcess {
     return this.previousOutput + (this.current?.output() ?? '');
   }
 
-  async start(): Promise<void> {
+  /** `timeoutMs`: longer where many processes start at once on a busy machine. */
+  async start(timeoutMs = 60_000): Promise<void> {
     if (this.current) this.previousOutput += this.current.output();
     this.current = spawnTypeScript(
       ENTRY[this.name],
@@ -65,7 +66,7 @@ export class ServiceProcess {
     });
     exited.catch(() => undefined);
     try {
-      await Promise.race([waitForHttp(`${this.url}${probe}`, 60_000), exited]);
+      await Promise.race([waitForHttp(`${this.url}${probe}`, timeoutMs), exited]);
     } catch (err) {
       this.current.child.kill('SIGKILL');
       const reason = err instanceof Error ? err.message : String(err);

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin';
 import { createPool, type Pool } from '@cloud-backend/shared';
 import type { Config } from '../config.js';
 import { QrTokens, deriveQrKey } from '../qr/qr-token.js';
-import { UserSync } from '../services/user-sync.js';
+import { LeaderLock } from '../services/leader-lock.js';
+import { RECONCILIATION_LOCK_KEY, UserSync } from '../services/user-sync.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,7 +28,13 @@ export default fp<{ config: Config }>(
         app.log,
       );
     }
-    const userSync = new UserSync(app.db, authPool, app.log);
+    const leader = new LeaderLock(
+      config.DATABASE_URL,
+      RECONCILIATION_LOCK_KEY,
+      'user reconciliation',
+      app.log,
+    );
+    const userSync = new UserSync(app.db, authPool, app.log, leader);
     app.decorate('qrTokens', new QrTokens(deriveQrKey(config.JWT_SECRET, config.QR_SECRET)));
     app.decorate('userSync', userSync);
     app.decorate('eventTimeZone', config.EVENT_TIMEZONE);

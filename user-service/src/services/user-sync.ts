@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AccessTokenClaims, Pool } from '@cloud-backend/shared';
+import { metrics, type AccessTokenClaims, type Pool } from '@cloud-backend/shared';
 import { findAuthUser, findAuthUsers, type AuthUser } from '../repositories/auth-users.js';
 import {
   markDeleted,
@@ -8,10 +8,14 @@ import {
   upsertSyncedUser,
   type SyncedUser,
 } from '../repositories/synced-users.js';
+import type { LeaderLock } from './leader-lock.js';
 
 const BATCH = 500;
 const CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
+
+/** The advisory lock key of the reconciliation's leader: "usersync" as a 64-bit integer. */
+export const RECONCILIATION_LOCK_KEY = '8463219666997309027';
 
 const localRole = (role: string) => (role === 'admin' ? 'admin' : 'user');
 
@@ -61,6 +65,8 @@ export class UserSync {
     private readonly db: Pool,
     private readonly auth: Pool | undefined,
     private readonly log: FastifyBaseLogger,
+    /** Who runs the periodic reconciliation when several replicas share the database. */
+    private readonly leader?: LeaderLock,
   ) {}
 
   /** For each authenticated request: false when the account no longer exists in auth. */
@@ -133,20 +139,38 @@ export class UserSync {
     }
   }
 
-  /** Reconciles every `seconds` (replicas may overlap: every step is idempotent). */
+  /**
+   * Reconciles every `seconds`, in one replica only: the one holding the leader lock
+   * (docs/operations.md#running-replicas). Each step is idempotent, so a leader that lost its
+   * lock mid-run and a new one overlapping once do no harm; it only saves the work N-fold.
+   */
   start(seconds: number): void {
     if (!this.auth || seconds <= 0) return;
     this.timer = setInterval(() => {
-      this.running ??= this.reconcile()
-        .then((totals) => this.log.debug(totals, 'users reconciled with auth'))
-        .catch((err: unknown) => this.log.warn({ err }, 'user reconciliation failed'))
-        .finally(() => (this.running = undefined));
+      this.running ??= this.periodic().finally(() => (this.running = undefined));
     }, seconds * 1000);
     this.timer.unref();
+  }
+
+  private async periodic(): Promise<void> {
+    const service = 'user-service';
+    try {
+      if (this.leader && !(await this.leader.hold())) {
+        metrics.userReconciliationsTotal.inc({ service, outcome: 'skipped' });
+        return;
+      }
+      const totals = await this.reconcile();
+      metrics.userReconciliationsTotal.inc({ service, outcome: 'run' });
+      this.log.debug(totals, 'users reconciled with auth');
+    } catch (err) {
+      metrics.userReconciliationsTotal.inc({ service, outcome: 'failed' });
+      this.log.warn({ err }, 'user reconciliation failed');
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    await this.leader?.release();
   }
 }
