@@ -15,7 +15,7 @@ import { configSchema as socialLogSchema } from '../../social-log-service/src/co
 import { configSchema as userSchema } from '../../user-service/src/config.js';
 import { readCompose } from '../ops/compose-files.js';
 import { readRepoFile, repoPath, requireTool, run } from '../ops/support.js';
-import { kubectl, render, type KubeObject } from './support/render.js';
+import { checkKubectl, kubectl, render, type KubeObject } from './support/render.js';
 import {
   allowedFlows,
   containerProblems,
@@ -187,8 +187,24 @@ beforeAll(async () => {
 });
 
 describe('deploy/kubernetes', () => {
-  it('is rendered with a kubectl whose Kustomize is v5', async () => {
+  it('is rendered with a kubectl whose Kustomize is v5, and says what to install otherwise', async () => {
     await expect(kubectl()).resolves.toBeTruthy();
+    const hint =
+      /kubectl with Kustomize v5 is needed .*install kubectl 1\.27 or later .*"kubernetes-client" package is too old/;
+    await expect(checkKubectl('/nonexistent/kubectl')).rejects.toThrow(hint);
+    await expect(checkKubectl('/nonexistent/kubectl')).rejects.toThrow(
+      '"/nonexistent/kubectl": not found',
+    );
+    // An old kubectl: Kustomize v4 (as kubectl 1.26 and older have).
+    const dir = await mkdtemp(join(tmpdir(), 'k8s-old-kubectl-'));
+    try {
+      const old = join(dir, 'kubectl');
+      await writeFile(old, `#!/bin/sh\necho '{"kustomizeVersion": "v4.5.7"}'\n`, { mode: 0o755 });
+      await expect(checkKubectl(old)).rejects.toThrow(hint);
+      await expect(checkKubectl(old)).rejects.toThrow('has Kustomize v4.5.7');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   for (const overlay of ['dev', 'production']) {
@@ -411,7 +427,7 @@ describe('a broken copy of deploy/kubernetes', () => {
       `        - podSelector:\n            matchLabels:\n              app.kubernetes.io/name: ${name}\n`;
     const breaks: [string, string, string][] = [
       // The API schema: a count as text.
-      ['base/gateway.yaml', 'replicas: 2', "replicas: 'two'"],
+      ['base/gateway.yaml', 'revisionHistoryLimit: 5', "revisionHistoryLimit: 'five'"],
       // The project's rules: a writable root file system, a variable the gateway requires
       // renamed, an image without a tag, no default deny, one flow too many (web straight
       // to auth-service, allowed on both ends).
@@ -452,7 +468,7 @@ describe('a broken copy of deploy/kubernetes', () => {
 
     const problems = problemsOf(await render(join(copy, 'overlays/production')), 'production');
     const expected = [
-      /^Deployment\/gateway: .*spec\/replicas must be integer/,
+      /^Deployment\/gateway: .*spec\/revisionHistoryLimit must be integer/,
       /^Deployment\/auth-service container auth-service: root file system not readOnlyRootFilesystem$/,
       /^Deployment\/prometheus container prometheus: image "prom\/prometheus" not pinned by a tag$/,
       /^no default-deny NetworkPolicy/,

@@ -24,25 +24,28 @@ const INSTALL_HINT =
   'later from the Kubernetes project (Debian\'s "kubernetes-client" package is too old; ' +
   "GitHub's runners have a recent one), or set KUBECTL to its path";
 
+/** `command` itself, once it is known to run and to have Kustomize v5; else a clear error. */
+export async function checkKubectl(command: string): Promise<string> {
+  let version: { kustomizeVersion?: string };
+  try {
+    const { stdout } = await run(command, ['version', '--client', '-o', 'json']);
+    version = JSON.parse(stdout) as { kustomizeVersion?: string };
+  } catch (err) {
+    const reason = (err as { code?: string }).code === 'ENOENT' ? 'not found' : String(err);
+    throw new Error(`${INSTALL_HINT} ("${command}": ${reason})`);
+  }
+  const kustomize = version.kustomizeVersion ?? 'none';
+  if (!/^v5\./.test(kustomize)) {
+    throw new Error(`${INSTALL_HINT} ("${command}" has Kustomize ${kustomize})`);
+  }
+  return command;
+}
+
 let checked: Promise<string> | undefined;
 
-/** The kubectl to run (KUBECTL, else the one on PATH), once its Kustomize is known to be v5. */
+/** The kubectl to run: KUBECTL, else the one on PATH, checked once. */
 export function kubectl(): Promise<string> {
-  checked ??= (async () => {
-    const command = process.env.KUBECTL || 'kubectl';
-    let version: { kustomizeVersion?: string };
-    try {
-      const { stdout } = await run(command, ['version', '--client', '-o', 'json']);
-      version = JSON.parse(stdout) as { kustomizeVersion?: string };
-    } catch (err) {
-      throw new Error(`${INSTALL_HINT} (running "${command}" failed: ${String(err)})`);
-    }
-    const kustomize = version.kustomizeVersion ?? 'none';
-    if (!/^v5\./.test(kustomize)) {
-      throw new Error(`${INSTALL_HINT} ("${command}" has Kustomize ${kustomize})`);
-    }
-    return command;
-  })();
+  checked ??= checkKubectl(process.env.KUBECTL || 'kubectl');
   return checked;
 }
 
