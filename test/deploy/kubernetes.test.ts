@@ -20,6 +20,7 @@ import {
   allowedFlows,
   containerProblems,
   defaultDenyProblems,
+  referenceProblems,
   dnsProblems,
   resolveEnv,
   secretProblems,
@@ -158,6 +159,7 @@ function problemsOf(objects: KubeObject[], overlay: string): string[] {
     ...schemaProblems(objects),
     ...containerProblems(objects),
     ...tokenProblems(objects),
+    ...referenceProblems(objects, overlay === 'dev'),
     ...serviceProblems(objects, Object.keys(SERVICES)),
     ...defaultDenyProblems(objects),
     ...dnsProblems(objects),
@@ -438,6 +440,8 @@ describe('a broken copy of deploy/kubernetes', () => {
         '            - name: JWT_SECRET_OLD\n',
       ],
       ['base/prometheus/prometheus.yaml', 'prom/prometheus:v3.5.0', 'prom/prometheus'],
+      // A name that refers to nothing: the Ingress's Service.
+      ['base/ingress.yaml', 'name: web\n', 'name: website\n'],
       [
         'base/network-policies.yaml',
         'name: default-deny\nspec:\n  podSelector: {}',
@@ -475,6 +479,7 @@ describe('a broken copy of deploy/kubernetes', () => {
       /^Secret\/leak carries a value \(JWT_SECRET\)$/,
       /^Deployment\/gateway: JWT_SECRET is not set$/,
       /^unexpected flow web -> auth-service:3001$/,
+      /^Ingress\/cloud-backend: no Service website with port http$/,
     ];
     for (const pattern of expected) {
       expect(

@@ -440,3 +440,132 @@ export function dnsProblems(objects: KubeObject[]): string[] {
   });
   return ok ? [] : ['no NetworkPolicy lets every pod reach kube-dns on port 53'];
 }
+
+// ---------------------------------------------------------------------------- references
+
+interface Volume {
+  name: string;
+  configMap?: { name: string };
+  secret?: { secretName: string };
+  persistentVolumeClaim?: { claimName: string };
+}
+
+/**
+ * Every name an object uses refers to an object of the render: the ConfigMaps, Secrets (when
+ * the overlay renders them), claims and service accounts of the pods, the Secret keys of their
+ * environment, the pods a Service, PodDisruptionBudget or HPA selects, an Ingress's Service
+ * and port.
+ */
+export function referenceProblems(objects: KubeObject[], secretsRendered: boolean): string[] {
+  const problems: string[] = [];
+  const has = (kind: string, name: string) =>
+    objects.some((object) => object.kind === kind && object.metadata.name === name);
+  const pods = workloads(objects);
+  for (const workload of pods) {
+    const at = workload.label;
+    const spec = workload.spec as PodSpec & { volumes?: Volume[] };
+    const templates = (
+      (workload.object.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] })
+        .volumeClaimTemplates ?? []
+    ).map((template) => template.metadata.name);
+    for (const volume of spec.volumes ?? []) {
+      if (volume.configMap && !has('ConfigMap', volume.configMap.name)) {
+        problems.push(`${at}: volume ${volume.name} names no ConfigMap ${volume.configMap.name}`);
+      }
+      if (secretsRendered && volume.secret && !has('Secret', volume.secret.secretName)) {
+        problems.push(`${at}: volume ${volume.name} names no Secret ${volume.secret.secretName}`);
+      }
+      const claim = volume.persistentVolumeClaim?.claimName;
+      if (claim && !has('PersistentVolumeClaim', claim)) {
+        problems.push(`${at}: volume ${volume.name} names no PersistentVolumeClaim ${claim}`);
+      }
+    }
+    const volumeNames = new Set([
+      ...(spec.volumes ?? []).map((volume) => volume.name),
+      ...templates,
+    ]);
+    for (const container of spec.containers) {
+      for (const mount of (container as { volumeMounts?: { name: string }[] }).volumeMounts ?? []) {
+        if (!volumeNames.has(mount.name)) {
+          problems.push(`${at} container ${container.name}: mounts no volume ${mount.name}`);
+        }
+      }
+      if (secretsRendered) {
+        for (const reference of resolveEnv(container, objects).unresolved) {
+          problems.push(`${at} container ${container.name}: ${reference} is not rendered`);
+        }
+      }
+    }
+    if (spec.serviceAccountName && !has('ServiceAccount', spec.serviceAccountName)) {
+      problems.push(`${at}: names no ServiceAccount ${spec.serviceAccountName}`);
+    }
+  }
+  const selects = (selector: Selector) =>
+    pods.some((pod) => pod.object.kind !== 'Job' && matches(selector, pod.labels));
+  for (const object of objects) {
+    const at = `${object.kind}/${object.metadata.name}`;
+    if (object.kind === 'Service') {
+      const spec = object.spec as {
+        selector?: Record<string, string>;
+        ports: { targetPort?: string | number }[];
+      };
+      const target = pods.find((pod) => matches({ matchLabels: spec.selector ?? {} }, pod.labels));
+      if (!target) {
+        problems.push(`${at}: selects no pod`);
+        continue;
+      }
+      const named = new Set(
+        target.spec.containers.flatMap((container) =>
+          (container.ports ?? []).map((port) => port.name),
+        ),
+      );
+      for (const port of spec.ports) {
+        if (typeof port.targetPort === 'string' && !named.has(port.targetPort)) {
+          problems.push(`${at}: no container port named ${port.targetPort}`);
+        }
+      }
+    }
+    if (object.kind === 'PodDisruptionBudget') {
+      const selector = (object.spec as { selector: Selector }).selector;
+      if (!selects(selector)) problems.push(`${at}: selects no pod`);
+    }
+    if (object.kind === 'HorizontalPodAutoscaler') {
+      const target = (object.spec as { scaleTargetRef: { kind: string; name: string } })
+        .scaleTargetRef;
+      if (!has(target.kind, target.name)) problems.push(`${at}: no ${target.kind} ${target.name}`);
+    }
+    if (object.kind === 'Ingress') {
+      const rules =
+        (
+          object.spec as {
+            rules?: {
+              http?: {
+                paths: {
+                  backend: { service?: { name: string; port: { name?: string; number?: number } } };
+                }[];
+              };
+            }[];
+          }
+        ).rules ?? [];
+      for (const path of rules.flatMap((rule) => rule.http?.paths ?? [])) {
+        const backend = path.backend.service;
+        if (!backend) continue;
+        const service = objects.find(
+          (candidate) => candidate.kind === 'Service' && candidate.metadata.name === backend.name,
+        );
+        const ports =
+          (service?.spec as { ports?: { name?: string; port: number }[] } | undefined)?.ports ?? [];
+        if (
+          !ports.some(
+            (port) => port.name === backend.port.name || port.port === backend.port.number,
+          )
+        ) {
+          problems.push(
+            `${at}: no Service ${backend.name} with port ${backend.port.name ?? backend.port.number}`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
