@@ -370,6 +370,16 @@ describe('deploy/kubernetes copies', () => {
     }
   });
 
+  it("sends the web app's files with compose nginx's headers", async () => {
+    const headers = (text: string) =>
+      text.split('\n').filter((line) => line.startsWith('add_header '));
+    const compose = headers(readRepoFile('nginx/templates/static-headers.inc.template')).map(
+      (line) => line.replace('${HSTS_MAX_AGE}', '63072000'),
+    );
+    const web = headers(await readFile(join(KUBERNETES, 'base/web/static-headers.conf'), 'utf8'));
+    expect(web).toEqual(compose);
+  });
+
   it("the web pod's nginx configuration passes nginx -t", async () => {
     requireTool('nginx', 'nginx-light');
     const dir = await mkdtemp(join(tmpdir(), 'k8s-web-nginx-'));
