@@ -43,10 +43,12 @@ export const configSchema = Type.Object({
     description: 'window for counting failures, and how long a lock lasts, in minutes',
   }),
   TRUST_PROXY: Type.String({
-    default: 'loopback,uniquelocal',
+    // Loopback only: a private network is no proof that a peer is the gateway
+    // (docs/operations.md).
+    default: 'loopback',
     description:
       'addresses or CIDRs (comma list) whose X-Forwarded-For is believed: the gateway. ' +
-      'Default: loopback and private networks, where the gateway runs',
+      'Default: loopback only',
   }),
   ADMIN_EMAIL: Type.Optional(
     Type.String({
