@@ -1,5 +1,11 @@
 import { Type, type Static } from 'typebox';
-import { commonEnv, databaseEnv, internalTokenEnv, jwtEnv } from '@cloud-backend/shared';
+import {
+  commonEnv,
+  databaseEnv,
+  internalTokenEnv,
+  jwtEnv,
+  readOnlyRoleEnv,
+} from '@cloud-backend/shared';
 
 const DAY = 86_400;
 
@@ -8,6 +14,7 @@ export const configSchema = Type.Object({
   ...databaseEnv,
   ...jwtEnv,
   ...internalTokenEnv,
+  ...readOnlyRoleEnv,
   ACCESS_TOKEN_TTL: Type.Integer({
     minimum: 60,
     maximum: 7 * DAY,

@@ -1,11 +1,18 @@
 import { Type, type Static } from 'typebox';
-import { commonEnv, databaseEnv, internalTokenEnv, jwtEnv } from '@cloud-backend/shared';
+import {
+  commonEnv,
+  databaseEnv,
+  internalTokenEnv,
+  jwtEnv,
+  readOnlyRoleEnv,
+} from '@cloud-backend/shared';
 
 export const configSchema = Type.Object({
   ...commonEnv(3002),
   ...databaseEnv,
   ...jwtEnv,
   ...internalTokenEnv,
+  ...readOnlyRoleEnv,
   QR_SECRET: Type.Optional(
     Type.String({
       minLength: 32,
