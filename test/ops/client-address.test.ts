@@ -16,17 +16,25 @@ import { requireTool } from './support.js';
 
 /**
  * An address of this machine that is not loopback, so a connection to it comes from an address
- * nobody trusts by default. A private one when there is one: those were trusted before.
+ * nobody trusts by default. A private one when there is one (IPv4, else IPv6 unique-local):
+ * those were trusted before.
  */
-function nonLoopbackAddress(): string {
+function nonLoopbackAddress(): { address: string; host: string; listen: string } {
   const addresses = Object.values(networkInterfaces())
     .flat()
-    .filter((a) => a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a?.address ?? '');
-  const isPrivate = (a: string) => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a);
-  const address = addresses.find(isPrivate) ?? addresses[0];
-  if (!address) throw new Error('this machine has no IPv4 address besides loopback');
-  return address;
+    .filter((a) => a && !a.internal && !a.address.startsWith('fe80:'))
+    .map((a) => ({ address: a?.address ?? '', v6: a?.family === 'IPv6' }));
+  const privateV4 = (a: string) => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a);
+  const uniqueLocal = (a: string) => /^f[cd]/i.test(a);
+  const chosen =
+    addresses.find((a) => !a.v6 && privateV4(a.address)) ??
+    addresses.find((a) => a.v6 && uniqueLocal(a.address)) ??
+    addresses.find((a) => !a.v6) ??
+    addresses[0];
+  if (!chosen) throw new Error('this machine has no address besides loopback');
+  return chosen.v6
+    ? { address: chosen.address, host: `[${chosen.address}]`, listen: '::' }
+    : { address: chosen.address, host: chosen.address, listen: '0.0.0.0' };
 }
 
 const LOGIN_MAX = 2;
@@ -44,7 +52,7 @@ let gatewayPort: number;
 const lan = nonLoopbackAddress();
 
 async function listenEverywhere(app: ServiceApp): Promise<number> {
-  await app.listen({ host: '0.0.0.0', port: 0 });
+  await app.listen({ host: lan.listen, port: 0 });
   return (app.server.address() as AddressInfo).port;
 }
 
@@ -82,7 +90,7 @@ describe('X-Forwarded-For from an address nobody trusts (default TRUST_PROXY)', 
     for (let i = 0; i <= LOGIN_MAX; i++) {
       const body = loginBody();
       bodies.push(body);
-      const answer = await get(`http://${lan}:${String(gatewayPort)}/auth/login`, {
+      const answer = await get(`http://${lan.host}:${String(gatewayPort)}/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
         body,
@@ -92,18 +100,18 @@ describe('X-Forwarded-For from an address nobody trusts (default TRUST_PROXY)', 
     // One bucket for all three: the third is refused.
     expect(statuses).toEqual([401, 401, 429]);
     // And auth-service logged the address the gateway saw, never the one the client chose.
-    expect(await loggedAddresses(bodies.map(emailOf))).toEqual([lan, lan]);
+    expect(await loggedAddresses(bodies.map(emailOf))).toEqual([lan.address, lan.address]);
   });
 
   it('auth-service logs the connection address, whatever the header says', async () => {
     const body = loginBody();
-    const answer = await get(`http://${lan}:${String(authPort)}/login`, {
+    const answer = await get(`http://${lan.host}:${String(authPort)}/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
       body,
     });
     expect(answer.status).toBe(401);
-    expect(await loggedAddresses([emailOf(body)])).toEqual([lan]);
+    expect(await loggedAddresses([emailOf(body)])).toEqual([lan.address]);
   });
 });
 
