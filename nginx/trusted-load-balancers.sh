@@ -36,6 +36,6 @@ done
   fi
 } >"$out.tmp"
 mv "$out.tmp" "$out"
-# shellcheck disable=SC2086 # word splitting squeezes the separators
-listed=$(echo $entries)
-echo "nginx: trusted load balancers: ${listed:-none}"
+# shellcheck disable=SC2086 # one word per entry, separators squeezed
+set -- $entries
+echo "nginx: trusted load balancers: ${*:-none}"
