@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
-import { spawnTypeScript } from '@cloud-backend/shared/testing';
+import { createTestDatabase, spawnTypeScript } from '@cloud-backend/shared/testing';
 
 // Start-up failures must be loud and precise: exit 1 and name the variable at fault.
 const SERVICES = [
@@ -63,3 +63,30 @@ describe.each(SERVICES.filter((service) => service.database))('$name start-up', 
     expect(run.output()).not.toContain('do-not-print');
   }, 30_000);
 });
+
+// After its migrations a service grants its read-only role its columns (shared/src/
+// read-only-grants.ts); a role it cannot grant to stops the start, rather than leave the role
+// with whatever it held before.
+describe.each(SERVICES.filter((s) => ['auth-service', 'user-service'].includes(s.name)))(
+  '$name start-up',
+  (service) => {
+    it('exits 1 naming DATABASE_READONLY_ROLE when that role does not exist', async () => {
+      const db = await createTestDatabase('start_ro');
+      try {
+        const run = spawnTypeScript(service.entry, {
+          ...CLEAN,
+          PORT: String(await freePort()),
+          JWT_SECRET: 'x'.repeat(32),
+          DATABASE_URL: db.url,
+          DATABASE_READONLY_ROLE: 'no_such_reader',
+        });
+        expect(await run.exited).toBe(1);
+        expect(run.output()).toContain(
+          `${service.name}: start-up failed: DATABASE_READONLY_ROLE: role "no_such_reader" does not exist`,
+        );
+      } finally {
+        await db.drop();
+      }
+    }, 60_000);
+  },
+);

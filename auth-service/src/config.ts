@@ -1,5 +1,11 @@
 import { Type, type Static } from 'typebox';
-import { commonEnv, databaseEnv, internalTokenEnv, jwtEnv } from '@cloud-backend/shared';
+import {
+  commonEnv,
+  databaseEnv,
+  internalTokenEnv,
+  jwtEnv,
+  readOnlyRoleEnv,
+} from '@cloud-backend/shared';
 
 const DAY = 86_400;
 
@@ -8,6 +14,7 @@ export const configSchema = Type.Object({
   ...databaseEnv,
   ...jwtEnv,
   ...internalTokenEnv,
+  ...readOnlyRoleEnv,
   ACCESS_TOKEN_TTL: Type.Integer({
     minimum: 60,
     maximum: 7 * DAY,
@@ -43,10 +50,12 @@ export const configSchema = Type.Object({
     description: 'window for counting failures, and how long a lock lasts, in minutes',
   }),
   TRUST_PROXY: Type.String({
-    default: 'loopback,uniquelocal',
+    // Loopback only: a private network is no proof that a peer is the gateway
+    // (docs/operations.md).
+    default: 'loopback',
     description:
       'addresses or CIDRs (comma list) whose X-Forwarded-For is believed: the gateway. ' +
-      'Default: loopback and private networks, where the gateway runs',
+      'Default: loopback only',
   }),
   ADMIN_EMAIL: Type.Optional(
     Type.String({

@@ -95,7 +95,8 @@ export const configSchema = Type.Object({
   ...revocations,
   TRUST_PROXY: Type.String({
     pattern: `^(none|${TRUSTED}(\\s*,\\s*${TRUSTED})*)$`,
-    default: 'loopback,uniquelocal',
+    // Loopback only: a private network is no proof that a peer is our proxy (docs/operations.md).
+    default: 'loopback',
     description:
       'the proxies (comma list of addresses, CIDRs, or loopback/linklocal/uniquelocal) whose ' +
       'X-Forwarded-For names the client, or none',

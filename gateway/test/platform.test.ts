@@ -255,7 +255,7 @@ describe('configuration', () => {
     const config = loadConfig(configSchema, valid);
     expect(config).toMatchObject({
       PORT: 3000,
-      TRUST_PROXY: 'loopback,uniquelocal',
+      TRUST_PROXY: 'loopback',
       CORS_ORIGINS: '*',
       RATE_LIMIT_GLOBAL_MAX: 100,
       RATE_LIMIT_LOGIN_MAX: 5,

@@ -228,8 +228,8 @@ describe('identity and forwarding headers', () => {
 
   // docs/compatibility.md#fix-rate-limits
   it('names the client from X-Forwarded-For only through a trusted proxy', async () => {
-    // The test connects from 127.0.0.1, which the default TRUST_PROXY (loopback, private
-    // networks) trusts: the right-most address it does not trust is the client.
+    // The test connects from 127.0.0.1, which the default TRUST_PROXY (loopback) trusts: the
+    // right-most address it does not trust is the client.
     await send(base, {
       path: '/user/profile',
       headers: {

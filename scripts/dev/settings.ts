@@ -140,6 +140,7 @@ const ORCHESTRATOR_VARIABLES = [
   'AUTH_READONLY_DATABASE_URL',
   'USER_READONLY_DATABASE_URL',
   'DATABASE_URL',
+  'DATABASE_READONLY_ROLE',
   'JWT_SECRET',
   'INTERNAL_API_TOKEN',
   'ADMIN_EMAIL',
@@ -165,6 +166,17 @@ export function devAdmin(env: NodeJS.ProcessEnv, generatedPassword: string) {
     email: nonEmpty(env.ADMIN_EMAIL) ? env.ADMIN_EMAIL : 'admin@example.com',
     password: nonEmpty(env.ADMIN_PASSWORD) ? env.ADMIN_PASSWORD : generatedPassword,
   };
+}
+
+/**
+ * DATABASE_READONLY_ROLE for the service owning a database: the read-only URL's role, unless
+ * that URL is the owner's own (an external database without a read-only URL).
+ */
+function readOnlyRole(readonlyUrl: string, ownerUrl: string): NodeJS.ProcessEnv {
+  const role = decodeURIComponent(new URL(readonlyUrl).username);
+  return role && role !== decodeURIComponent(new URL(ownerUrl).username)
+    ? { DATABASE_READONLY_ROLE: role }
+    : {};
 }
 
 /** Every child's environment: the developer's variables plus exactly what that service needs. */
@@ -202,6 +214,7 @@ export function serviceEnvironments(
     }),
     'auth-service': withPort('auth-service', {
       DATABASE_URL: databases.auth,
+      ...readOnlyRole(databases.authReadonly, databases.auth),
       JWT_SECRET: jwtSecret,
       INTERNAL_API_TOKEN: internalToken,
       SOCIAL_LOG_SERVICE_URL: url('social-log-service'),
@@ -210,6 +223,7 @@ export function serviceEnvironments(
     }),
     'user-service': withPort('user-service', {
       DATABASE_URL: databases.users,
+      ...readOnlyRole(databases.usersReadonly, databases.users),
       JWT_SECRET: jwtSecret,
       AUTH_DATABASE_URL: databases.authReadonly,
       INTERNAL_API_TOKEN: internalToken,

@@ -27,6 +27,7 @@ import {
   createStaging,
   dropDatabase,
   grantPortPrivileges,
+  grantReadOnly,
   migrate,
   restoreInto,
   takeOwnership,
@@ -127,6 +128,7 @@ export async function runImport(
       const applied = await migrate(target.adminUrl(o, 'postgres'), staging, target.databases[o]);
       log(`${applied.length} migration(s) applied in ${seconds(began)}`);
       await grantPortPrivileges(url(o), target.databases[o]);
+      await grantReadOnly(target.adminUrl(o, 'postgres'), staging, target.databases[o]);
       const db = databases[o];
       if (db) db.migrationsApplied = applied;
     }

@@ -8,6 +8,11 @@ import { pino } from 'pino';
 // The migrations alone: the package's index would load Fastify and the rest of the services'
 // stack, a second of start-up for a command that needs none of it.
 import { runMigrations } from '@cloud-backend/shared/migrations';
+import {
+  grantReadOnlyColumns,
+  READ_ONLY_COLUMNS,
+  type ReadOnlyService,
+} from '@cloud-backend/shared/read-only-grants';
 import { ImportError } from './errors.js';
 import { MIGRATIONS, SERVICE_OF, type OriginalDatabase } from './names.js';
 import { restoreDump, RestoreError, type RestoreSummary } from './restore.js';
@@ -192,19 +197,15 @@ export async function takeOwnership(stagingUrl: string, owner: string): Promise<
 
 /**
  * The privileges the port's provisioning gives (shared/src/dev/provision.ts for make dev,
- * postgres/init/ under compose): read-only roles SELECT everything in public, the append role
- * SELECT and INSERT, on today's tables and on every table the owner creates later.
+ * postgres/init/ under compose): read-only roles the schema (their columns come after the
+ * migrations, grantReadOnly), the append role SELECT and INSERT, on today's tables and on every
+ * table the owner creates later.
  */
 export async function grantPortPrivileges(stagingUrl: string, database: TargetDatabase) {
   await withClient(stagingUrl, async (client) => {
     const owner = ident(database.owner);
     if (database.readonly) {
-      const ro = ident(database.readonly);
-      await client.query(`GRANT USAGE ON SCHEMA public TO ${ro}`);
-      await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}`);
-      await client.query(
-        `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}`,
-      );
+      await client.query(`GRANT USAGE ON SCHEMA public TO ${ident(database.readonly)}`);
     }
     if (database.append) {
       const ap = ident(database.append);
@@ -219,6 +220,24 @@ export async function grantPortPrivileges(stagingUrl: string, database: TargetDa
       );
     }
   });
+}
+
+/**
+ * The read-only role's columns, as the service grants them at start-up after its migrations
+ * (shared/src/read-only-grants.ts), so the swapped-in database is right before any service
+ * starts on it.
+ */
+export async function grantReadOnly(
+  adminUrl: string,
+  staging: string,
+  database: TargetDatabase,
+): Promise<void> {
+  const service = SERVICE_OF[database.original];
+  const role = database.readonly;
+  if (!role || !(service in READ_ONLY_COLUMNS)) return;
+  await withClient(withDatabase(adminUrl, staging, database.owner), (client) =>
+    grantReadOnlyColumns(client, service as ReadOnlyService, role),
+  );
 }
 
 /** The service's own migrations, as its role, exactly as it would run them at start-up. */

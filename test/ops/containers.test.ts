@@ -175,6 +175,10 @@ describe('docker-compose.yml (development)', () => {
     expect(env('social-log-service').DATABASE_URL).toMatch(/^postgres:\/\/social_log_app:/);
     expect(env('social-log-service').MIGRATION_DATABASE_URL).toMatch(/^postgres:\/\/social_admin:/);
     expect(env('gateway').TRUST_PROXY).toBe('${MICROSERVICES_SUBNET:-172.30.0.0/24}');
+    // The owners grant their database's read-only role its columns, the roles the init script made.
+    expect(env('auth-service').DATABASE_READONLY_ROLE).toBe(env('auth-db').DB_READONLY_USER);
+    expect(env('user-service').DATABASE_READONLY_ROLE).toBe(env('user-db').DB_READONLY_USER);
+    expect(env('nginx').TRUSTED_LOAD_BALANCERS).toBe('${TRUSTED_LOAD_BALANCERS:-}');
     expect(base.services['pg-backup']?.volumes).toEqual(['${BACKUP_HOST_DIR:-./backups}:/backups']);
   });
 });

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   mkdirSync,
@@ -9,138 +8,21 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type Server,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@cloud-backend/shared/dev';
+import {
+  get,
+  imageEnvironment,
+  renderSite,
+  startNginx,
+  stopNginx,
+  writeTrustedLoadBalancers,
+  type Site,
+} from './nginx-site.js';
 import { readRepoFile, repoPath, run, requireTool } from './support.js';
-
-// The image's defaults for the template variables, from nginx/Dockerfile's ENV.
-function imageEnvironment(): Record<string, string> {
-  const dockerfile = readRepoFile('nginx/Dockerfile');
-  const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
-  const env: Record<string, string> = {};
-  for (const match of block.matchAll(/([A-Z_]+)=(\S+)/g)) env[match[1] ?? ''] = match[2] ?? '';
-  return env;
-}
-
-/** What the images' entrypoints do: substitute the defined variables, ${VAR} and $VAR. */
-function render(template: string, env: Record<string, string>): string {
-  let out = template;
-  for (const [name, value] of Object.entries(env)) {
-    out = out.replaceAll(`\${${name}}`, value).replace(new RegExp(`\\$${name}\\b`, 'g'), value);
-  }
-  return out;
-}
-
-function nginxVersion(): [number, number, number] {
-  const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run('nginx', ['-v']).output);
-  return [Number(match?.[1]), Number(match?.[2]), Number(match?.[3])];
-}
-
-interface Site {
-  dir: string;
-  config: string;
-  httpPort: number;
-  httpsPort: number;
-}
-
-/**
- * A copy of the image's configuration that runs on the host: the templates rendered with the
- * image's defaults, the gateway at `gateway`, loopback ports instead of 80/443, and paths in
- * a temporary folder. Nothing else changes.
- */
-async function renderSite(gateway: string, html: string): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), 'cb-nginx-'));
-  chmodSync(dir, 0o755);
-  const httpPort = await freePort();
-  const httpsPort = await freePort();
-  const certs = join(dir, 'certs');
-  const env = {
-    ...imageEnvironment(),
-    GATEWAY_UPSTREAM: gateway,
-    PUBLIC_HTTPS_PORT: String(httpsPort),
-    TLS_CERT_DIR: certs,
-  };
-  const [major, minor, patch] = nginxVersion();
-  // `http2 on;` needs nginx 1.25.1 (the images have 1.26 and 1.28); older hosts get the
-  // listen parameter that means the same.
-  const oldHttp2 = major === 1 && (minor < 25 || (minor === 25 && patch < 1));
-
-  mkdirSync(join(dir, 'conf.d'));
-  for (const name of readdirSync(repoPath('nginx/templates'))) {
-    let text = render(readRepoFile(`nginx/templates/${name}`), env);
-    text = text
-      .replace(/listen 80 default_server;/, `listen 127.0.0.1:${httpPort} default_server;`)
-      .replace(
-        /listen 443 ssl default_server;/,
-        `listen 127.0.0.1:${httpsPort} ssl default_server;`,
-      )
-      .replace('root /usr/share/nginx/html;', `root ${html};`);
-    if (oldHttp2) {
-      text = text
-        .replace(/\n\s*http2 on;/, '')
-        .replace(' ssl default_server;', ' ssl http2 default_server;');
-    }
-    writeFileSync(join(dir, 'conf.d', name.replace(/\.template$/, '')), text);
-  }
-  const main = readRepoFile('nginx/nginx.conf')
-    .replace(/^user nginx;\n/m, '')
-    .replace('pid /var/run/nginx.pid;', `pid ${dir}/nginx.pid;`)
-    .replace('/var/log/nginx/error.log', `${dir}/error.log`)
-    .replace('/var/log/nginx/access.log', `${dir}/access.log`);
-  writeFileSync(join(dir, 'nginx.conf'), main);
-  writeFileSync(join(dir, 'mime.types'), readFileSync('/etc/nginx/mime.types'));
-
-  // The development certificate, made by the image's own entrypoint script.
-  const made = run('sh', [repoPath('nginx/tls-entrypoint.sh'), 'true'], {
-    env: { ...process.env, TLS_CERT_DIR: certs, TLS_SELF_SIGNED: '1', NGINX_ENTRYPOINT: 'env' },
-  });
-  expect(made.status, made.output).toBe(0);
-  return { dir, config: join(dir, 'nginx.conf'), httpPort, httpsPort };
-}
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function get(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): Promise<Reply> {
-  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers, rejectUnauthorized: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          let body = Buffer.concat(chunks);
-          if (res.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: body.toString('utf8'),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 describe('nginx configuration', () => {
   it('every variable of the templates has a default in the image', () => {
@@ -167,6 +49,61 @@ describe('nginx configuration', () => {
       ]);
       expect(result.status, result.output).toBe(0);
       expect(result.output).toContain('test is successful');
+    } finally {
+      rmSync(site.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('trusts no load balancer unless TRUSTED_LOAD_BALANCERS names them, and refuses junk in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-realip-'));
+    try {
+      const conf = join(dir, 'trusted-load-balancers.conf');
+      expect(writeTrustedLoadBalancers(dir, '').status).toBe(0);
+      expect(readFileSync(conf, 'utf8')).not.toMatch(/^\s*[a-z_]+\s/m);
+      const named = writeTrustedLoadBalancers(dir, '10.0.0.0/8, 192.0.2.10 ,fd00::/8');
+      expect(named.status, named.output).toBe(0);
+      expect(named.stdout).toBe('nginx: trusted load balancers: 10.0.0.0/8 192.0.2.10 fd00::/8\n');
+      expect(
+        readFileSync(conf, 'utf8')
+          .split('\n')
+          .filter((line) => line && !line.startsWith('#')),
+      ).toEqual([
+        'set_real_ip_from 10.0.0.0/8;',
+        'set_real_ip_from 192.0.2.10;',
+        'set_real_ip_from fd00::/8;',
+        'real_ip_header X-Forwarded-For;',
+        'real_ip_recursive on;',
+      ]);
+      for (const junk of ['10.0.0.0/8;include /etc/passwd', '*', 'lb.example.com']) {
+        const refused = writeTrustedLoadBalancers(dir, junk);
+        expect(refused.status, junk).toBe(1);
+        expect(refused.stderr.trim().split('\n'), junk).toEqual([
+          expect.stringMatching(
+            /^nginx: TRUSTED_LOAD_BALANCERS: ".*" is not an IP address or CIDR/,
+          ),
+        ]);
+      }
+      // A refused value leaves the last good file, never half a file.
+      expect(readFileSync(conf, 'utf8')).toContain('set_real_ip_from 192.0.2.10;');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes nginx -t with trusted load balancers', async () => {
+    requireTool('nginx', 'nginx-light');
+    const site = await renderSite('gateway:3000', '/usr/share/nginx/html', '10.0.0.0/8,fd00::/8');
+    try {
+      const result = run('nginx', [
+        '-t',
+        '-c',
+        site.config,
+        '-p',
+        site.dir,
+        '-e',
+        join(site.dir, 'error.log'),
+      ]);
+      expect(result.status, result.output).toBe(0);
     } finally {
       rmSync(site.dir, { recursive: true, force: true });
     }
@@ -217,26 +154,11 @@ describe('nginx in front of a gateway', () => {
     writeFileSync(join(html, 'index.html'), '<!doctype html><title>app</title>');
     writeFileSync(join(html, 'assets', 'app-1234.js'), 'console.log(1);\n'.repeat(100));
     site = await renderSite(`127.0.0.1:${port}`, html);
-    nginx = spawn(
-      'nginx',
-      ['-c', site.config, '-p', site.dir, '-e', join(site.dir, 'error.log'), '-g', 'daemon off;'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    for (let i = 0; i < 50; i++) {
-      const up = await get(`http://127.0.0.1:${site.httpPort}/nginx-health`).catch(() => undefined);
-      if (up?.status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`nginx did not start: ${readFileSync(join(site.dir, 'error.log'), 'utf8')}`);
+    nginx = await startNginx(site);
   });
 
   afterAll(async () => {
-    if (nginx && nginx.exitCode === null) {
-      nginx.kill('SIGTERM');
-      await once(nginx, 'exit');
-    }
+    await stopNginx(nginx);
     gateway.close();
     rmSync(site.dir, { recursive: true, force: true });
     rmSync(html, { recursive: true, force: true });

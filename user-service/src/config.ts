@@ -1,11 +1,18 @@
 import { Type, type Static } from 'typebox';
-import { commonEnv, databaseEnv, internalTokenEnv, jwtEnv } from '@cloud-backend/shared';
+import {
+  commonEnv,
+  databaseEnv,
+  internalTokenEnv,
+  jwtEnv,
+  readOnlyRoleEnv,
+} from '@cloud-backend/shared';
 
 export const configSchema = Type.Object({
   ...commonEnv(3002),
   ...databaseEnv,
   ...jwtEnv,
   ...internalTokenEnv,
+  ...readOnlyRoleEnv,
   QR_SECRET: Type.Optional(
     Type.String({
       minLength: 32,
@@ -39,16 +46,21 @@ export const configSchema = Type.Object({
   TRUST_PROXY: Type.Optional(
     Type.String({
       description:
-        'proxies whose X-Forwarded-For is believed: true, false, or a comma list of addresses/CIDRs',
+        'proxies whose X-Forwarded-For is believed: true, false, or a comma list of addresses/CIDRs ' +
+        '(default loopback)',
     }),
   ),
 });
 
 export type Config = Static<typeof configSchema>;
 
-/** TRUST_PROXY as Fastify takes it. */
+/**
+ * TRUST_PROXY as Fastify takes it. Unset: loopback only, as the gateway and auth-service (a
+ * private network is no proof that a peer is the gateway; docs/operations.md).
+ */
 export function trustProxySetting(value: string | undefined): boolean | string[] {
-  if (value === undefined || value === 'false') return false;
+  if (value === undefined) return ['loopback'];
+  if (value === 'false') return false;
   if (value === 'true') return true;
   return value
     .split(',')

@@ -124,7 +124,8 @@ describe('QR tokens', () => {
 
 describe('configuration helpers', () => {
   it('reads TRUST_PROXY and refuses unknown time zones', () => {
-    expect(trustProxySetting(undefined)).toBe(false);
+    expect(trustProxySetting(undefined)).toEqual(['loopback']);
+    expect(trustProxySetting('false')).toBe(false);
     expect(trustProxySetting('true')).toBe(true);
     expect(trustProxySetting('10.0.0.1, 10.0.0.0/8')).toEqual(['10.0.0.1', '10.0.0.0/8']);
     expect(() => assertTimeZone('Europe/Rome')).not.toThrow();

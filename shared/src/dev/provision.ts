@@ -18,8 +18,10 @@ async function ensureRole(client: pg.Client, role: string, password: string): Pr
 
 /**
  * Creates (or brings up to date) each database, its owning role and its read-only role. The
- * read-only role gets SELECT on every table the owner creates later, through default
- * privileges, so migrations need not know about it. Safe to run on every start.
+ * read-only role may connect, use the schema and run read-only transactions; which columns it
+ * may read is granted by the owning service after its migrations (grantReadOnlyColumns, with
+ * DATABASE_READONLY_ROLE), since the tables do not exist yet on a first start. Safe to run on
+ * every start.
  */
 export async function provisionDatabases(adminUrl: string, specs: DatabaseSpec[]): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -50,12 +52,7 @@ export async function provisionDatabases(adminUrl: string, specs: DatabaseSpec[]
       await db.connect();
       try {
         const ro = ident(spec.readonly.role);
-        const owner = ident(spec.owner.role);
         await db.query(`GRANT USAGE ON SCHEMA public TO ${ro}`);
-        await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}`);
-        await db.query(
-          `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}`,
-        );
         await db.query(`ALTER ROLE ${ro} SET default_transaction_read_only = on`);
       } finally {
         await db.end();

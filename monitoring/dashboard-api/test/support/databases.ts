@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { grantReadOnlyColumns, type ReadOnlyService } from '@cloud-backend/shared';
 import {
   createTestDatabase,
   migrateTestDatabase,
@@ -12,8 +13,8 @@ const USER_MIGRATIONS = new URL('../../../../user-service/migrations/', import.m
 
 /**
  * auth-service's and user-service's databases, with those services' real migrations, a
- * superuser pool on each to insert rows, and a role that may only SELECT, set up as
- * shared/src/dev/provision.ts sets up the read-only roles of `make dev`.
+ * superuser pool on each to insert rows, and a role that may only SELECT the columns the
+ * owning services grant their read-only roles (shared/src/read-only-grants.ts).
  */
 export interface DashboardDatabases {
   auth: TestDatabase;
@@ -33,14 +34,21 @@ function asRole(url: string, role: string, password: string): string {
   return parsed.toString();
 }
 
-async function grantReadOnly(url: string, database: string, role: string): Promise<void> {
+async function grantReadOnly(
+  url: string,
+  database: string,
+  service: ReadOnlyService,
+  role: string,
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const ro = pg.escapeIdentifier(role);
     await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${ro}`);
     await client.query(`GRANT USAGE ON SCHEMA public TO ${ro}`);
-    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}`);
+    // The columns the owning service grants at start-up: the dashboard's queries must work
+    // with exactly these.
+    await grantReadOnlyColumns(client, service, role);
   } finally {
     await client.end();
   }
@@ -70,8 +78,8 @@ export async function createDashboardDatabases(): Promise<DashboardDatabases> {
   const ro = pg.escapeIdentifier(role);
   await run(auth.url, `CREATE ROLE ${ro} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
   await run(auth.url, `ALTER ROLE ${ro} SET default_transaction_read_only = on`);
-  await grantReadOnly(auth.url, auth.name, role);
-  await grantReadOnly(user.url, user.name, role);
+  await grantReadOnly(auth.url, auth.name, 'auth-service', role);
+  await grantReadOnly(user.url, user.name, 'user-service', role);
   const authAdmin = new pg.Pool({ connectionString: auth.url, max: 2 });
   const userAdmin = new pg.Pool({ connectionString: user.url, max: 2 });
   return {
