@@ -7,8 +7,11 @@
 #   DB_OWNER, DB_OWNER_PASSWORD
 #                           the service's role: owns the schema, runs the migrations
 #   DB_READONLY_USER, DB_READONLY_PASSWORD          (optional)
-#                           may connect and SELECT, today and on every table the owner
-#                           creates later; its transactions are read-only
+#                           may connect and use the schema; its transactions are read-only.
+#                           Which columns it may read is granted by the owning service at
+#                           every start, after its migrations (DATABASE_READONLY_ROLE: the
+#                           tables do not exist yet when this script runs), so a volume made
+#                           by an earlier version is narrowed the same way
 #   DB_APPEND_USER, DB_APPEND_PASSWORD              (optional)
 #                           may SELECT and INSERT (and use sequences), never UPDATE, DELETE,
 #                           TRUNCATE or change the schema: social-log-service runs as it, so
@@ -43,10 +46,8 @@ CREATE ROLE :"role" LOGIN PASSWORD :'password';
 ALTER ROLE :"role" SET default_transaction_read_only = on;
 GRANT CONNECT ON DATABASE :"db" TO :"role";
 SQL
-  run_psql --dbname "$DB_NAME" -v owner="$DB_OWNER" -v role="$DB_READONLY_USER" <<'SQL'
+  run_psql --dbname "$DB_NAME" -v role="$DB_READONLY_USER" <<'SQL'
 GRANT USAGE ON SCHEMA public TO :"role";
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"role";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public GRANT SELECT ON TABLES TO :"role";
 SQL
 fi
 
