@@ -79,6 +79,21 @@ const revocations = {
   }),
 } satisfies TProperties;
 
+const docs = {
+  DOCS_ENABLED: Type.Boolean({
+    default: true,
+    description: 'serve the public OpenAPI document at /openapi.json and its page at /docs',
+  }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: HTTP_URL,
+      description:
+        "where clients reach the API, e.g. https://attendance.example.com (the document's " +
+        'servers; unset: the origin it is read from)',
+    }),
+  ),
+} satisfies TProperties;
+
 export const configSchema = Type.Object({
   ...commonEnv(3000),
   ...jwtEnv,
@@ -86,6 +101,7 @@ export const configSchema = Type.Object({
   ...limits,
   ...timeouts,
   ...revocations,
+  ...docs,
   TRUST_PROXY: Type.String({
     pattern: `^(none|${TRUSTED}(\\s*,\\s*${TRUSTED})*)$`,
     default: 'loopback,uniquelocal',

@@ -15,6 +15,8 @@ export interface DocsOptions {
   ui: boolean;
   /** Every tag the service's routes use, with what it groups (the routes' `tags`). */
   tags?: DocTag[];
+  /** Serve the document at SERVICE_DOCUMENT_PATH (default true; the gateway has its own). */
+  publish?: boolean;
 }
 
 /** Where a service publishes its own document for the gateway (never forwarded by it). */
@@ -66,7 +68,9 @@ export async function registerOpenApi(
       },
     },
   });
-  app.get(SERVICE_DOCUMENT_PATH, { schema: { hide: true } }, () => app.swagger());
+  if (options.publish !== false) {
+    app.get(SERVICE_DOCUMENT_PATH, { schema: { hide: true } }, () => app.swagger());
+  }
   if (options.ui) {
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   }
