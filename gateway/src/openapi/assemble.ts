@@ -49,7 +49,7 @@ function pascal(prefix: string): string {
   return prefix
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
-    .map((word) => word[0]?.toUpperCase() + word.slice(1))
+    .map((word) => (word[0] ?? '').toUpperCase() + word.slice(1))
     .join('');
 }
 
@@ -89,6 +89,8 @@ function publicOperation(
       .filter(Boolean)
       .join('\n\n'),
     ...(route.access === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
+    // What the gateway itself checks (the service may check more, e.g. a token on /auth/me).
+    'x-gateway-access': route.access,
     ...(route.access === 'admin' ? { 'x-required-role': 'admin' } : {}),
     'x-service': { name: service, path: servicePath },
     responses: mergeAnswers(operation.responses, gatewayAnswers(route.access, route.ownLimit)),

@@ -50,8 +50,14 @@ export default fp<PublicDocsOptions>(
       routePrefix: '/docs',
       // The page reads /docs/json: the public document, brought up to date as the page loads.
       uiHooks: {
-        onRequest: async (request) => {
-          if (request.url.split('?')[0]?.endsWith('/json')) await build();
+        onRequest: (request, _reply, done) => {
+          if (!request.url.split('?')[0]?.endsWith('/json')) {
+            done();
+            return;
+          }
+          build().then(() => {
+            done();
+          }, done);
         },
       },
       transformSpecification: () => latest ?? {},

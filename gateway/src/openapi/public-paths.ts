@@ -1,4 +1,3 @@
-import type { HTTPMethods } from 'fastify';
 import type { Access, Route } from '../proxy/forward.js';
 import type { UpstreamName } from '../upstreams.js';
 
@@ -17,7 +16,7 @@ export interface PublicPath {
 }
 
 function rowTakes(row: Route, method: string, path: string): boolean {
-  if (row.methods && !row.methods.includes(method as HTTPMethods)) return false;
+  if (row.methods && !row.methods.includes(method)) return false;
   if (row.exact) return path === row.prefix;
   return path === row.prefix || path.startsWith(`${row.prefix}/`);
 }
@@ -50,7 +49,7 @@ export function publicPaths(
   const found = new Map<string, PublicPath>();
   for (const row of rows) {
     if (row.upstream.name !== upstream) continue;
-    if (row.methods && !row.methods.includes(method as HTTPMethods)) continue;
+    if (row.methods && !row.methods.includes(method)) continue;
     let candidate: string;
     if (row.exact) {
       if (servicePath !== row.rewritePrefix) continue;

@@ -14,14 +14,9 @@ const RETRY_AFTER_MS = 5000;
 class UnusableAnswer extends Error {}
 
 function isDocument(value: unknown): value is OpenApiDocument {
-  const document = value as Partial<OpenApiDocument> | null;
-  return (
-    typeof document === 'object' &&
-    document !== null &&
-    typeof document.openapi === 'string' &&
-    typeof document.paths === 'object' &&
-    document.paths !== null
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  const { openapi, paths } = value as { openapi?: unknown; paths?: unknown };
+  return typeof openapi === 'string' && typeof paths === 'object' && paths !== null;
 }
 
 async function read(upstream: Upstream): Promise<OpenApiDocument> {

@@ -26,7 +26,7 @@ export async function lintOpenApi(document: unknown): Promise<Finding[]> {
   const results = await spectral.run(new Document(JSON.stringify(document), Json));
   return results.map((result) => ({
     rule: String(result.code),
-    severity: SEVERITIES[result.severity] ?? 'hint',
+    severity: SEVERITIES[result.severity],
     path: result.path.join('.'),
     message: result.message,
   }));

@@ -76,7 +76,8 @@ export const updateUserSchema = {
   security: bearer,
   summary: 'Update a local profile (admin)',
   operationId: 'updateUser',
-  description: 'Replaces the given fields of a local user profile. Admin role required.',
+  description:
+    'Replaces the name and last name (both required) and the status of a local user profile. Admin role required.',
   params: IdParams,
   body: ProfileBody,
   response: { 200: Message, ...errors(400, 401, 403, 404) },
