@@ -30,13 +30,19 @@ export default fp<PublicDocsOptions>(
     };
     const sources = new ServiceDocuments(services);
     let latest: OpenApiDocument | undefined;
+    let builtFrom = -1;
 
+    // Assembled again only when what is known of the services changed: /openapi.json is
+    // public, and each assembly copies every operation.
     const build = async (): Promise<OpenApiDocument> => {
+      const services = await sources.current();
+      if (latest && builtFrom === sources.generation) return latest;
+      builtFrom = sources.generation;
       latest = assemblePublicDocument({
         version,
         ...(publicUrl ? { publicUrl } : {}),
         gateway: app.swagger() as unknown as OpenApiDocument,
-        services: await sources.current(),
+        services,
         rows,
       });
       return latest;

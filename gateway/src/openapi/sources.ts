@@ -45,6 +45,8 @@ async function read(upstream: Upstream): Promise<OpenApiDocument> {
 export class ServiceDocuments {
   private readonly sources = new Map<ServiceName, ServiceSource & { triedAt?: number }>();
   private running: Promise<void> | undefined;
+  /** Counts the reads that changed what is known, so a caller can keep what it built from it. */
+  generation = 0;
 
   constructor(private readonly upstreams: Record<ServiceName, Upstream>) {
     for (const name of Object.keys(upstreams) as ServiceName[]) this.sources.set(name, {});
@@ -74,14 +76,17 @@ export class ServiceDocuments {
       this.due(now).map(async (name) => {
         const source = this.sources.get(name) ?? {};
         source.triedAt = now;
+        const before = source.error;
         try {
           source.document = await read(this.upstreams[name]);
           source.readAt = new Date().toISOString();
           delete source.error;
+          this.generation += 1;
         } catch (error) {
           // The document is public: the connection error's text (an internal address) is not.
           source.error =
             error instanceof UnusableAnswer ? error.message : 'could not be reached in time';
+          if (source.error !== before) this.generation += 1;
         }
         this.sources.set(name, source);
       }),
