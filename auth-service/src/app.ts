@@ -47,6 +47,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         'Accounts, credentials, sessions and access tokens, and the login audit log. ' +
         'Italian messages and codes are those of the original service.',
       ui: config.NODE_ENV === 'development',
+      tags: [
+        { name: 'accounts', description: 'Registration and the signed-in account' },
+        { name: 'sessions', description: 'Sign-in, token refresh and sign-out' },
+        { name: 'admin', description: 'Account administration and the auth log (admin role)' },
+      ],
     },
     auth: {
       secret: config.JWT_SECRET,

@@ -1,14 +1,15 @@
 /**
- * The web app's API types, generated from the OpenAPI documents the services build from their
- * own TypeBox route schemas: each service's app is built (no database is reached, nothing
- * listens), its document taken with `app.swagger()`, and openapi-typescript turns it into
- * `src/api/generated/<service>.ts`, formatted by the repository's Prettier settings.
+ * The web app's API types, generated from the public OpenAPI document, the one the gateway
+ * serves at /openapi.json: each service's app and the gateway's are built (no database is
+ * reached, nothing listens), their documents taken with `app.swagger()` and assembled as the
+ * gateway assembles them (gateway/src/openapi), and openapi-typescript turns the result into
+ * `src/api/generated/public-api.ts`, formatted by the repository's Prettier settings.
  *
- *   npm run api:types -w frontend            write the files
- *   npm run api:types -w frontend -- --check exit 1 when a committed file differs
+ *   npm run api:types -w frontend            write the file
+ *   npm run api:types -w frontend -- --check exit 1 when the committed file differs
  *
- * Run it after changing a service's route schemas; frontend/test/api-types.test.ts fails while
- * a committed file differs from what the schemas give.
+ * Run it after changing a service's route schemas or the gateway's route table;
+ * frontend/test/api-types.test.ts fails while the committed file differs from what they give.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -18,16 +19,25 @@ import { format, resolveConfig } from 'prettier';
 const REPO = new URL('../../', import.meta.url);
 export const GENERATED_DIR = new URL('../src/api/generated/', import.meta.url);
 
-/** The services the web app calls, and the environment that lets each build its app. */
-export const SERVICES = {
-  'auth-service': {},
-  'user-service': { USER_SYNC_INTERVAL_SECONDS: '0' },
-  'social-log-service': {},
-} as const satisfies Record<string, Record<string, string>>;
-export type Service = keyof typeof SERVICES;
-
-/** Paths no browser reaches: the gateway never forwards them, or answers them itself. */
-const NOT_PUBLIC = /^\/(internal|health|metrics|docs)(\/|$)/;
+/** The apps whose documents make the public one: folder, and what each needs to build. */
+const APPS = {
+  'auth-service': { folder: 'auth-service', env: {} },
+  'user-service': { folder: 'user-service', env: { USER_SYNC_INTERVAL_SECONDS: '0' } },
+  'social-log-service': { folder: 'social-log-service', env: {} },
+  'dashboard-api': { folder: 'monitoring/dashboard-api', env: {} },
+  gateway: {
+    folder: 'gateway',
+    // Never reached: the gateway is built for its own document only (its /health).
+    env: {
+      AUTH_SERVICE_URL: 'http://127.0.0.1:1',
+      USER_SERVICE_URL: 'http://127.0.0.1:1',
+      SOCIAL_LOG_SERVICE_URL: 'http://127.0.0.1:1',
+      DASHBOARD_API_URL: 'http://127.0.0.1:1',
+    },
+  },
+} as const satisfies Record<string, { folder: string; env: Record<string, string> }>;
+type App = keyof typeof APPS;
+type Service = Exclude<App, 'gateway'>;
 
 /** What a service's src/app.ts and src/config.ts export that this script uses. */
 interface ServiceModules {
@@ -40,6 +50,13 @@ interface ServiceModules {
 interface SharedModule {
   loadConfig: (schema: unknown, env: Record<string, string>) => unknown;
 }
+interface OfflineModule {
+  publicDocumentFrom: (input: {
+    services: Record<Service, OpenAPI3>;
+    gateway: OpenAPI3;
+    version: string;
+  }) => OpenAPI3;
+}
 
 /**
  * Loads a module by a computed URL, so that the web app's typecheck does not follow the
@@ -51,13 +68,12 @@ async function load<T>(path: string): Promise<T> {
 }
 
 /**
- * The document less what the web app never sees: paths the gateway does not forward, and the
- * error responses (every error has the one `{error, code}` shape that src/api/errors.ts reads).
+ * The document less the error responses: every error has the one `{error, code}` shape that
+ * src/api/errors.ts reads.
  */
-function publicSuccesses(document: OpenAPI3): OpenAPI3 {
+function successes(document: OpenAPI3): OpenAPI3 {
   const paths: NonNullable<OpenAPI3['paths']> = {};
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    if (NOT_PUBLIC.test(path)) continue;
     for (const operation of Object.values(item)) {
       const responses = (operation as { responses?: Record<string, unknown> }).responses;
       for (const status of Object.keys(responses ?? {})) {
@@ -66,74 +82,79 @@ function publicSuccesses(document: OpenAPI3): OpenAPI3 {
     }
     paths[path] = item;
   }
-  return { ...document, paths };
+  return { ...document, paths, components: { ...document.components, schemas: {} } };
 }
 
-/** The service's OpenAPI document, from its route schemas (a pool is made but never used). */
-export async function openApiDocument(service: Service): Promise<OpenAPI3> {
+/** An app's own OpenAPI document, from its route schemas (a pool is made but never used). */
+async function appDocument(name: App): Promise<OpenAPI3> {
+  const { folder, env } = APPS[name];
   const { loadConfig } = await load<SharedModule>('shared/src/index.ts');
-  const { buildApp } = await load<ServiceModules>(`${service}/src/app.ts`);
-  const { configSchema } = await load<ServiceModules>(`${service}/src/config.ts`);
+  const { buildApp } = await load<ServiceModules>(`${folder}/src/app.ts`);
+  const { configSchema } = await load<ServiceModules>(`${folder}/src/config.ts`);
   const config = loadConfig(configSchema, {
     NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
     JWT_SECRET: 'only-to-build-the-openapi-document-0123456789',
     DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
     INTERNAL_API_TOKEN: 'only-to-build-the-openapi-document-0123456789',
-    ...SERVICES[service],
+    ...env,
   });
   const app = await buildApp(config, { logger: false });
   try {
     await app.ready();
-    const document = structuredClone(app.swagger()) as OpenAPI3;
-    return publicSuccesses(document);
+    return structuredClone(app.swagger()) as OpenAPI3;
   } finally {
     await app.close();
   }
 }
 
-/** The generated module's text for one service, as committed. */
-export async function generatedSource(service: Service): Promise<string> {
-  const nodes = await openapiTS(await openApiDocument(service), {
+/** The public document, as the gateway serves it at /openapi.json. */
+export async function openApiDocument(): Promise<OpenAPI3> {
+  const { publicDocumentFrom } = await load<OfflineModule>('gateway/src/openapi/offline.ts');
+  const services = Object.fromEntries(
+    await Promise.all(
+      (['auth-service', 'user-service', 'social-log-service', 'dashboard-api'] as const).map(
+        async (name) => [name, await appDocument(name)] as const,
+      ),
+    ),
+  ) as Record<Service, OpenAPI3>;
+  // The version is the gateway's package's; left out so a version bump changes no type.
+  return publicDocumentFrom({ services, gateway: await appDocument('gateway'), version: '1' });
+}
+
+/** The generated module's text, as committed. */
+export async function generatedSource(): Promise<string> {
+  const nodes = await openapiTS(successes(await openApiDocument()), {
     // `details?: unknown` of the error body stays `unknown`, never `Record<string, never>`.
     emptyObjectsUnknown: true,
   });
   const header =
-    `// Generated by \`npm run api:types -w frontend\` from ${service}'s OpenAPI document ` +
-    '(its route schemas). Do not edit.\n';
-  const target = generatedFile(service);
-  const options = (await resolveConfig(fileURLToPath(target))) ?? {};
-  return format(header + astToString(nodes), { ...options, filepath: fileURLToPath(target) });
+    '// Generated by `npm run api:types -w frontend` from the public OpenAPI document (the ' +
+    "gateway's /openapi.json). Do not edit.\n";
+  const target = fileURLToPath(GENERATED_FILE);
+  const options = (await resolveConfig(target)) ?? {};
+  return format(header + astToString(nodes), { ...options, filepath: target });
 }
 
-export function generatedFile(service: Service): URL {
-  return new URL(`${service}.ts`, GENERATED_DIR);
-}
+export const GENERATED_FILE = new URL('public-api.ts', GENERATED_DIR);
 
-async function committed(service: Service): Promise<string | null> {
+async function committed(): Promise<string | null> {
   try {
-    return await readFile(generatedFile(service), 'utf8');
+    return await readFile(GENERATED_FILE, 'utf8');
   } catch {
     return null;
   }
 }
 
 async function main(check: boolean): Promise<number> {
-  const stale: string[] = [];
-  for (const service of Object.keys(SERVICES) as Service[]) {
-    const text = await generatedSource(service);
-    if (text === (await committed(service))) continue;
-    stale.push(service);
-    if (!check) await writeFile(generatedFile(service), text);
-  }
-  if (check && stale.length > 0) {
-    console.error(
-      `API types out of date for ${stale.join(', ')}: run npm run api:types -w frontend`,
-    );
+  const text = await generatedSource();
+  const stale = text !== (await committed());
+  if (check && stale) {
+    console.error('API types out of date: run npm run api:types -w frontend');
     return 1;
   }
-  console.log(
-    check ? 'API types up to date' : `API types written: ${stale.join(', ') || 'no change'}`,
-  );
+  if (stale) await writeFile(GENERATED_FILE, text);
+  console.log(check ? 'API types up to date' : `API types ${stale ? 'written' : 'unchanged'}`);
   return 0;
 }
 

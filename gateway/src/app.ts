@@ -17,9 +17,11 @@ import requestLogger from './plugins/request-logger.js';
 import revocations from './plugins/revocations.js';
 import securityHeaders from './plugins/security-headers.js';
 import underPressure from './plugins/under-pressure.js';
+import publicDocs from './openapi/plugin.js';
 import upstreamHealth from './routes/health.js';
 import frontend from './routes/frontend.js';
 import proxyRoutes from './routes/proxy.js';
+import { routeTable } from './routes/route-table.js';
 import { createUpstreams, listUpstreams } from './upstreams.js';
 
 export const SERVICE = 'gateway';
@@ -61,7 +63,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     trustProxy: trustedProxies(config.TRUST_PROXY),
-    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
+    // Its own routes only; the public document is openapi/plugin.ts's, at /openapi.json and /docs.
+    docs: { description: DESCRIPTION, ui: false, publish: false },
     readiness: {
       // Until auth-service's revocation feed has been read once, and while the last complete read
       // is older than REVOCATION_MAX_STALENESS_MS, tokens cannot be checked. Redis being away does
@@ -111,6 +114,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     varyOnOrigin: origins !== '*',
   });
+  if (config.DOCS_ENABLED) {
+    await app.register(publicDocs, {
+      upstreams,
+      rows: routeTable(app, upstreams),
+      version,
+      ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),
+    });
+  }
   if (config.FRONTEND_DIR) await app.register(frontend, { root: config.FRONTEND_DIR });
   return app;
 }

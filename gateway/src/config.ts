@@ -86,6 +86,21 @@ const revocations = {
   }),
 } satisfies TProperties;
 
+const docs = {
+  DOCS_ENABLED: Type.Boolean({
+    default: true,
+    description: 'serve the public OpenAPI document at /openapi.json and its page at /docs',
+  }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: HTTP_URL,
+      description:
+        "where clients reach the API, e.g. https://attendance.example.com (the document's " +
+        'servers; unset: the origin it is read from)',
+    }),
+  ),
+} satisfies TProperties;
+
 export const configSchema = Type.Object({
   ...commonEnv(3000),
   ...jwtEnv,
@@ -93,6 +108,7 @@ export const configSchema = Type.Object({
   ...limits,
   ...timeouts,
   ...revocations,
+  ...docs,
   TRUST_PROXY: Type.String({
     pattern: `^(none|${TRUSTED}(\\s*,\\s*${TRUSTED})*)$`,
     // Loopback only: a private network is no proof that a peer is our proxy (docs/operations.md).

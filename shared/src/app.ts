@@ -134,7 +134,16 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     done();
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  const metricsSchema = {
+    tags: ['metrics'],
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    description:
+      "The service's metrics in Prometheus' text format, for the scraper on the internal " +
+      'network (nginx and the gateway never route /metrics from outside).',
+    produces: ['text/plain'],
+  };
+  app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 

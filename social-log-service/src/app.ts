@@ -21,6 +21,11 @@ const DESCRIPTION =
   'Social events written by signed-in users, and the append-only, hash-chained audit trail ' +
   'that auth-service and user-service feed over the internal network.';
 
+const TAGS = [
+  { name: 'social', description: 'Social events written by signed-in users' },
+  { name: 'audit', description: 'The append-only, hash-chained audit trail (admin role)' },
+];
+
 /** Builds the social-log-service app without listening (server.ts listens; tests use inject()). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
   const app = await createServiceApp({
@@ -29,7 +34,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: options.logger === false ? false : loggerSettings(config),
     database: { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX },
     auth: { secret: config.JWT_SECRET },
-    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
+    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development', tags: TAGS },
   });
   app.addHook('onError', countSystemErrors(SERVICE));
   await app.register(socialLogRoutes);

@@ -24,7 +24,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1 || !Number.isInteger(LANES) || LANES < 1
 const FORGED = signTestToken({ role: 'admin' }, { secret: 'not-the-secret-but-32-bytes-long!!' });
 
 const system = await startSystem();
-const { routes: allRoutes, unreachable } = collectRoutes(system.documents);
+const { routes: allRoutes, unreachable } = collectRoutes(system.publicDocument, system.documents);
 const routes = allRoutes.filter((route) => ONLY.test(route.name));
 const stats = new Map<string, RouteStats>();
 const started = performance.now();

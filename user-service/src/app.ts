@@ -28,6 +28,17 @@ const DESCRIPTION =
   '/health/ready and /metrics needs an access token from auth-service; /qr/admin/* and /users* ' +
   'need the admin role.';
 
+const TAGS = [
+  { name: 'profile', description: "The caller's identity" },
+  { name: 'check-in', description: "Scanning an event's QR and the caller's attendance" },
+  { name: 'users', description: 'Local user profiles (admin role)' },
+  { name: 'events (admin)', description: 'QR attendance events and their QR codes (admin role)' },
+  {
+    name: 'attendance (admin)',
+    description: "Events' attendance, statuses and reports (admin role)",
+  },
+];
+
 /** Builds the user-service app without listening (server.ts listens; tests use inject()). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
   assertTimeZone(config.EVENT_TIMEZONE);
@@ -36,7 +47,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
     database: { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX },
-    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
+    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development', tags: TAGS },
     trustProxy: trustProxySetting(config.TRUST_PROXY),
   });
   await app.register(attendanceServices, { config });

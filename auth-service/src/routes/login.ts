@@ -6,11 +6,14 @@ import { requestContext } from '../domain/request-context.js';
 import { ERRORS } from '../messages.js';
 import { responses, SessionReplySchema, text } from '../schemas/common.js';
 
-const LoginBody = Type.Object({
-  email: Type.Optional(text(1000, 'the identifier, preferred when not empty')),
-  username: Type.Optional(text(1000, 'the identifier when email is empty')),
-  password: Type.Optional(text(1000)),
-});
+const LoginBody = Type.Object(
+  {
+    email: Type.Optional(text(1000, 'the identifier, preferred when not empty')),
+    username: Type.Optional(text(1000, 'the identifier when email is empty')),
+    password: Type.Optional(text(1000)),
+  },
+  { examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] },
+);
 
 export const loginRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) => {
   app.post(
@@ -20,6 +23,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps
       schema: {
         tags: ['sessions'],
         summary: 'Check credentials; open a session with an access and a refresh token',
+        operationId: 'login',
         description:
           'After LOCKOUT_THRESHOLD wrong passwords for one account within LOCKOUT_MINUTES, ' +
           'that account is refused with 429 ACCOUNT_LOCKED and Retry-After, from any address.',

@@ -27,6 +27,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) =
       schema: {
         tags: ['accounts'],
         summary: "The email of the token's holder (the original's token check)",
+        operationId: 'getTokenHolder',
+        description:
+          "Answers the e-mail of the signed-in account, as the original's token check did; a client uses it to learn whether its access token still works.",
         security: bearer,
         response: responses(
           { 200: Type.Object({ message: Type.String(), email: Type.String() }) },
@@ -44,6 +47,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) =
       schema: {
         tags: ['accounts'],
         summary: 'The stored profile of the signed-in account',
+        operationId: 'getMyAccount',
+        description:
+          "The account of the access token's holder as stored: e-mail, name, surname, role and dates.",
         security: bearer,
         response: responses({ 200: Profile }, [400, 401, 503]),
       },
@@ -67,6 +73,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) =
       schema: {
         tags: ['accounts'],
         summary: 'Change the password; every other session of the account is signed out',
+        operationId: 'changePassword',
+        description:
+          'Changes the password after checking the current one. Every other session of the account is revoked; the session that asked stays signed in.',
         security: bearer,
         body: Type.Object({ current_password: text(1000), new_password: text(1000) }),
         response: responses(

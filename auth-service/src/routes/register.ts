@@ -35,6 +35,9 @@ export const registerRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, d
       schema: {
         tags: ['accounts'],
         summary: 'Create an account with role user',
+        operationId: 'register',
+        description:
+          'Creates an account with the role user from an e-mail, a name, a surname and a password. An e-mail already in use is a 409; the password must meet PASSWORD_MIN_LENGTH.',
         body: RegisterBody,
         response: responses({ 201: RegisterReply }, [400, 409, 413, 500, 503]),
       },

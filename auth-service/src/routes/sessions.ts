@@ -16,6 +16,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, de
       schema: {
         tags: ['sessions'],
         summary: 'Exchange a refresh token for new tokens (each refresh token works once)',
+        operationId: 'refreshSession',
         description:
           'A refresh token presented a second time revokes its whole session ' +
           '(401 REFRESH_TOKEN_REUSED): someone else has a copy.',
@@ -33,6 +34,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, de
       schema: {
         tags: ['sessions'],
         summary: "End the access token's session; the gateway refuses it within seconds",
+        operationId: 'logout',
+        description:
+          'Revokes the session of the access token presented: its refresh token stops working at once, and the gateway refuses its access token within seconds.',
         security: [{ bearerAuth: [] }],
         response: responses({ 200: Message }, [400, 401, 503]),
       },

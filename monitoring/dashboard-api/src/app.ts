@@ -27,7 +27,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
     auth: { secret: config.JWT_SECRET },
-    docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
+    docs: {
+      description: DESCRIPTION,
+      ui: config.NODE_ENV === 'development',
+      tags: [{ name: 'dashboard', description: 'Admin dashboards (admin role)' }],
+    },
     // No readiness checks: with a source down the dashboard still answers, with that source's
     // fields null and the reason in metadata, so it keeps taking traffic.
   });

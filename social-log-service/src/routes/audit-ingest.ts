@@ -31,6 +31,7 @@ export const auditIngestRoutes: FastifyPluginAsyncTypebox<AuditIngestOptions> = 
       schema: {
         tags: ['internal'],
         summary: 'Receive audit events (service to service)',
+        operationId: 'ingestAuditEvents',
         description:
           'Appends the events to the hash-chained audit trail. An event id already stored is ' +
           'counted as a duplicate and not stored again. The whole batch is refused (400) when ' +

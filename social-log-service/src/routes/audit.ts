@@ -25,6 +25,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'Query the audit trail (admin)',
+        operationId: 'listAuditEvents',
         description:
           'Security-relevant events from every service, newest first (by occurred_at), with ' +
           'their place in the hash chain.',
@@ -48,6 +49,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'Verify the audit hash chain (admin)',
+        operationId: 'verifyAuditChain',
         description:
           "Recomputes every row's hash in id order and checks that each row links to the one " +
           'before it. first_broken_id is the first row that does not verify.',

@@ -43,6 +43,7 @@ export const socialLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['social'],
         summary: 'Record a social event',
+        operationId: 'recordSocialEvent',
         description:
           'Stores an entry for the caller (user_id comes from the access token). 400 "Invalid ' +
           'body" for a body that is not a JSON object of strings or a timestamp that is not RFC ' +
@@ -77,6 +78,7 @@ export const socialLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['social'],
         summary: 'List social events',
+        operationId: 'listSocialEvents',
         description:
           "The caller's own entries, newest first. Admins see everyone's and may filter by " +
           "user_id; anyone else asking for another user's entries gets 403.",

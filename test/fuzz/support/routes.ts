@@ -24,11 +24,44 @@ export interface FuzzRoute {
 interface Operation {
   parameters?: { in: string; name: string; required?: boolean; schema?: JsonSchema }[];
   requestBody?: { content: Record<string, { schema?: JsonSchema }> };
+  /** In the public document: the service and the service's path behind the operation. */
+  'x-service'?: { name: UpstreamName; path: string };
 }
 
-/** What the services' OpenAPI documents (built from their route schemas) hold. */
+/** What the OpenAPI documents (the public one, the services' own) hold. */
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
+}
+
+function fuzzRoute(
+  upstream: UpstreamName,
+  method: string,
+  servicePath: string,
+  gatewayPaths: string[],
+  operation: Operation,
+): FuzzRoute {
+  const parameters = operation.parameters ?? [];
+  return {
+    name: `${upstream} ${method} ${servicePath}`,
+    upstream,
+    method,
+    servicePath,
+    gatewayPaths,
+    pathParams: Object.fromEntries(
+      parameters
+        .filter((parameter) => parameter.in === 'path')
+        .map((parameter) => [parameter.name, parameter.schema ?? {}]),
+    ),
+    query: parameters
+      .filter((parameter) => parameter.in === 'query')
+      .map((parameter) => ({
+        name: parameter.name,
+        required: parameter.required === true,
+        schema: parameter.schema ?? {},
+      })),
+    body: Object.values(operation.requestBody?.content ?? {})[0]?.schema,
+    internal: INTERNAL.test(servicePath),
+  };
 }
 
 const INTERNAL = /^\/internal(\/|$)/;
@@ -73,13 +106,40 @@ function gatewayPathsFor(rows: Route[], upstream: UpstreamName, method: string, 
 }
 
 /**
- * Every route of every service, from the OpenAPI document each one builds from its own route
- * schemas (registered before any route, so nothing is missed): a route added to a service is
- * fuzzed without touching this suite.
+ * The routes to fuzz. Those of the public API come from the gateway's public document
+ * (/openapi.json): every operation with each gateway path that reaches it (its aliases, such as
+ * /login and /auth/login, grouped by the service operation behind them). The service routes the
+ * public document leaves out (/internal, /health, /metrics) are still reachable as paths under
+ * a catch-all row, where the gateway must refuse or answer them safely: they come from the
+ * services' own documents, with the gateway paths the route table gives them. A route added to
+ * a service is fuzzed without touching this suite.
  */
-export function collectRoutes(documents: Partial<Record<UpstreamName, OpenApiDocument>>) {
+export function collectRoutes(
+  publicDocument: OpenApiDocument,
+  documents: Partial<Record<UpstreamName, OpenApiDocument>>,
+) {
+  const grouped = new Map<string, { route: FuzzRoute; paths: Set<string> }>();
+  for (const [path, operations] of Object.entries(publicDocument.paths)) {
+    for (const [lower, operation] of Object.entries(operations)) {
+      const service = operation['x-service'];
+      // The gateway's own /health: not a forwarded route.
+      if (!service) continue;
+      const method = lower.toUpperCase();
+      const key = `${service.name} ${method} ${service.path}`;
+      const entry = grouped.get(key) ?? {
+        route: fuzzRoute(service.name, method, service.path, [], operation),
+        paths: new Set<string>(),
+      };
+      entry.paths.add(path);
+      grouped.set(key, entry);
+    }
+  }
+  const routes: FuzzRoute[] = [...grouped.values()].map(({ route, paths }) => ({
+    ...route,
+    gatewayPaths: [...paths].sort(),
+  }));
+
   const rows = gatewayRows();
-  const routes: FuzzRoute[] = [];
   // No gateway row leads there (social-log's /metrics, say): nothing to fuzz through it.
   const unreachable: string[] = [];
   for (const [upstream, document] of Object.entries(documents) as [
@@ -89,7 +149,7 @@ export function collectRoutes(documents: Partial<Record<UpstreamName, OpenApiDoc
     for (const [servicePath, operations] of Object.entries(document.paths)) {
       for (const [lower, operation] of Object.entries(operations)) {
         const method = lower.toUpperCase();
-        const parameters = operation.parameters ?? [];
+        if (grouped.has(`${upstream} ${method} ${servicePath}`)) continue;
         // An /internal path has no gateway row of its own: it is tried under the service's
         // catch-all where there is one, and the gateway must refuse it there.
         const gatewayPaths = gatewayPathsFor(rows, upstream, method, servicePath);
@@ -97,27 +157,7 @@ export function collectRoutes(documents: Partial<Record<UpstreamName, OpenApiDoc
           unreachable.push(`${upstream} ${method} ${servicePath}`);
           continue;
         }
-        routes.push({
-          name: `${upstream} ${method} ${servicePath}`,
-          upstream,
-          method,
-          servicePath,
-          gatewayPaths,
-          pathParams: Object.fromEntries(
-            parameters
-              .filter((parameter) => parameter.in === 'path')
-              .map((parameter) => [parameter.name, parameter.schema ?? {}]),
-          ),
-          query: parameters
-            .filter((parameter) => parameter.in === 'query')
-            .map((parameter) => ({
-              name: parameter.name,
-              required: parameter.required === true,
-              schema: parameter.schema ?? {},
-            })),
-          body: Object.values(operation.requestBody?.content ?? {})[0]?.schema,
-          internal: INTERNAL.test(servicePath),
-        });
+        routes.push(fuzzRoute(upstream, method, servicePath, gatewayPaths, operation));
       }
     }
   }

@@ -20,6 +20,8 @@ export interface System {
   gateway: ServiceApp;
   services: Services;
   fixtures: Fixtures;
+  /** The gateway's public OpenAPI document, as /openapi.json serves it. */
+  publicDocument: OpenApiDocument;
   /** Each service's OpenAPI document, built from its route schemas. */
   documents: Record<Exclude<UpstreamName, 'prometheus-service'>, OpenApiDocument>;
   /** A new admin and a new user, signed in through the gateway. */
@@ -122,11 +124,15 @@ export async function startSystem(): Promise<System> {
     qrContents: [qr],
   };
 
+  const publicAnswer = await call(base, 'GET', '/openapi.json');
+  expectStatus(publicAnswer, 200, 'the public document');
+
   return {
     base,
     gateway,
     services,
     fixtures,
+    publicDocument: publicAnswer.json<OpenApiDocument>(),
     documents: {
       'auth-service': services.auth.swagger() as unknown as OpenApiDocument,
       'user-service': services.user.swagger() as unknown as OpenApiDocument,

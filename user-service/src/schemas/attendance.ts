@@ -28,6 +28,9 @@ export const eventUsersSchema = {
   tags: adminTags,
   security: bearer,
   summary: "An event's check-ins and admin-set statuses, with statistics",
+  operationId: 'listEventAttendance',
+  description:
+    "Everyone who checked in to an event or was given a status by an administrator, with the event's counts. Admin role required.",
   params: EventIdParams,
   response: {
     200: Type.Object({
@@ -48,6 +51,9 @@ export const exportCsvSchema = {
   tags: adminTags,
   security: bearer,
   summary: "An event's report as CSV",
+  operationId: 'exportEventAttendance',
+  description:
+    'The attendance of one event as a CSV file (one row per user), for spreadsheets. Admin role required.',
   params: EventIdParams,
   response: {
     200: {
@@ -62,6 +68,9 @@ export const setStatusSchema = {
   tags: adminTags,
   security: bearer,
   summary: "Set a user's status for an event (absences with their motivazione)",
+  operationId: 'setAttendanceStatus',
+  description:
+    'Sets the status of one user for one event (present, absent with a reason, and so on), overriding or completing the check-in. Admin role required.',
   params: Type.Object({
     event_id: EventIdParams.properties.event_id,
     user_id: Type.String({ description: 'a decimal user id' }),
@@ -88,19 +97,35 @@ export const scanSchema = {
   tags: ['check-in'],
   security: bearer,
   summary: 'Check in with the content of an event QR',
-  body: Type.Object({
-    qr_content: Type.Optional(
-      Type.Object(
-        {
-          jwt: Type.Optional(Type.String()),
-          type: Type.Optional(Type.String()),
-          version: Type.Optional(Type.String()),
-        },
-        { description: 'the decoded QR text, as an object' },
+  operationId: 'scanQr',
+  description:
+    'Checks the caller in to the event whose QR content is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409.',
+  body: Type.Object(
+    {
+      qr_content: Type.Optional(
+        Type.Object(
+          {
+            jwt: Type.Optional(Type.String()),
+            type: Type.Optional(Type.String()),
+            version: Type.Optional(Type.String()),
+          },
+          { description: 'the decoded QR text, as an object' },
+        ),
       ),
-    ),
-    motivazione: Type.Optional(Type.String({ description: 'accepted and ignored' })),
-  }),
+      motivazione: Type.Optional(Type.String({ description: 'accepted and ignored' })),
+    },
+    {
+      examples: [
+        {
+          qr_content: {
+            jwt: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJldmVudF9pZCI6ImV2dF8xIn0.c2lnbmF0dXJl',
+            type: 'attendance_qr',
+            version: '1.0',
+          },
+        },
+      ],
+    },
+  ),
   response: {
     201: Type.Object({
       success: Type.Literal(true),
@@ -130,6 +155,8 @@ export const historySchema = {
   tags: ['check-in'],
   security: bearer,
   summary: "The caller's attendance across events, newest first",
+  operationId: 'getAttendanceHistory',
+  description: "Every check-in of the caller, newest first, with the event's name and date.",
   querystring: PageQuery,
   response: {
     200: Type.Object({
@@ -146,6 +173,9 @@ export const todaySchema = {
   tags: ['check-in'],
   security: bearer,
   summary: "Whether the caller has attendance on an event of today's date",
+  operationId: 'getTodayAttendance',
+  description:
+    "Whether the caller has checked in to an event dated today (in the service's time zone), and to which.",
   response: {
     200: Type.Object({
       has_attendance: Type.Boolean(),

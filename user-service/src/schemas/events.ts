@@ -4,24 +4,27 @@ import { DateOnly, DateTime, EventIdParams, StatisticsSchema, bearer, errors } f
 const tags = ['events (admin)'];
 
 /** The original's body (docs/compatibility.md#generate), plus the validity window and rotation. */
-const GenerateBody = Type.Object({
-  event_name: Type.Optional(Type.String({ description: 'required; up to 255 characters' })),
-  date: Type.Optional(Type.String({ description: 'required; YYYY-MM-DD' })),
-  expires_hours: Type.Optional(
-    Type.Integer({ description: 'hours of validity from starts_at, when expires_at is not set' }),
-  ),
-  starts_at: Type.Optional(
-    Type.String({ description: 'RFC 3339; default 00:00 of the day in EVENT_TIMEZONE' }),
-  ),
-  expires_at: Type.Optional(
-    Type.String({ description: 'RFC 3339; default 23:59:59 of the day in EVENT_TIMEZONE' }),
-  ),
-  rotation_seconds: Type.Optional(
-    Type.Union([Type.Integer(), Type.Null()], {
-      description: 'rotate the QR every this many seconds (10 to 86400); absent: a static QR',
-    }),
-  ),
-});
+const GenerateBody = Type.Object(
+  {
+    event_name: Type.Optional(Type.String({ description: 'required; up to 255 characters' })),
+    date: Type.Optional(Type.String({ description: 'required; YYYY-MM-DD' })),
+    expires_hours: Type.Optional(
+      Type.Integer({ description: 'hours of validity from starts_at, when expires_at is not set' }),
+    ),
+    starts_at: Type.Optional(
+      Type.String({ description: 'RFC 3339; default 00:00 of the day in EVENT_TIMEZONE' }),
+    ),
+    expires_at: Type.Optional(
+      Type.String({ description: 'RFC 3339; default 23:59:59 of the day in EVENT_TIMEZONE' }),
+    ),
+    rotation_seconds: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], {
+        description: 'rotate the QR every this many seconds (10 to 86400); absent: a static QR',
+      }),
+    ),
+  },
+  { examples: [{ event_name: 'Morning lecture', date: '2026-03-02', rotation_seconds: 30 }] },
+);
 
 const QrFields = {
   qr_content: Type.String({
@@ -43,6 +46,9 @@ export const generateSchema = {
   tags,
   security: bearer,
   summary: 'Create an event and its QR code',
+  operationId: 'generateEvent',
+  description:
+    'Creates an event for a date and returns its QR content and a PNG of the QR code, which attendees scan to check in. Admin role required.',
   body: GenerateBody,
   response: {
     201: Type.Object({ message: Type.String(), ...EventFields, ...QrFields }),
@@ -54,6 +60,9 @@ export const currentQrSchema = {
   tags,
   security: bearer,
   summary: "The event's current QR (rotating QRs change every rotation_seconds)",
+  operationId: 'getEventQr',
+  description:
+    'The QR of an event as it is now: for a rotating event a new one every rotation_seconds. Admin role required.',
   params: EventIdParams,
   response: {
     200: Type.Object({
@@ -79,6 +88,8 @@ export const listEventsSchema = {
   tags,
   security: bearer,
   summary: 'Every event, newest first, with its statistics',
+  operationId: 'listEvents',
+  description: 'Every event, newest first, with its attendance counts. Admin role required.',
   response: {
     200: Type.Object({ events: Type.Array(ListedEvent), total: Type.Integer() }),
     ...errors(401, 403),
@@ -89,6 +100,9 @@ export const updateEventSchema = {
   tags,
   security: bearer,
   summary: 'Deactivate or reactivate an event',
+  operationId: 'updateEvent',
+  description:
+    'Turns an event off (its QR no longer checks anyone in) or on again. Admin role required.',
   params: EventIdParams,
   body: Type.Object({ is_active: Type.Boolean() }),
   response: {
@@ -101,6 +115,8 @@ export const deleteEventSchema = {
   tags,
   security: bearer,
   summary: 'Delete an event and its attendance',
+  operationId: 'deleteEvent',
+  description: 'Deletes an event with all its attendance records. Admin role required.',
   params: EventIdParams,
   response: {
     200: Type.Object({

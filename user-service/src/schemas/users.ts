@@ -33,6 +33,8 @@ export const listUsersSchema = {
   tags,
   security: bearer,
   summary: 'A page of local users, by name (admin)',
+  operationId: 'listUsers',
+  description: 'The local user profiles, ordered by name, a page at a time. Admin role required.',
   querystring: PageQuery,
   response: {
     200: Type.Object({
@@ -49,6 +51,8 @@ export const getUserSchema = {
   tags,
   security: bearer,
   summary: 'One local user (admin)',
+  operationId: 'getUser',
+  description: 'One local user profile by its numeric id. Admin role required.',
   params: IdParams,
   response: { 200: UserSchema, ...errors(400, 401, 403, 404) },
 };
@@ -57,6 +61,9 @@ export const createUserSchema = {
   tags,
   security: bearer,
   summary: 'Create a local profile (admin)',
+  operationId: 'createUser',
+  description:
+    'Creates a local user profile with a name, a last name and a status. Admin role required.',
   body: ProfileBody,
   response: {
     201: Type.Object({ message: Type.String(), user_id: Type.Integer() }),
@@ -68,6 +75,9 @@ export const updateUserSchema = {
   tags,
   security: bearer,
   summary: 'Update a local profile (admin)',
+  operationId: 'updateUser',
+  description:
+    'Replaces the name and last name (both required) and the status of a local user profile. Admin role required.',
   params: IdParams,
   body: ProfileBody,
   response: { 200: Message, ...errors(400, 401, 403, 404) },
@@ -77,6 +87,9 @@ export const deleteUserSchema = {
   tags,
   security: bearer,
   summary: 'Delete a local user without attendance records (admin)',
+  operationId: 'deleteUser',
+  description:
+    'Deletes a local user profile; a user with attendance records cannot be deleted (409). Admin role required.',
   params: IdParams,
   response: { 200: Message, ...errors(400, 401, 403, 404, 409) },
 };
@@ -85,6 +98,9 @@ export const profileSchema = {
   tags: ['profile'],
   security: bearer,
   summary: "The caller's identity, from the verified access token",
+  operationId: 'getProfile',
+  description:
+    'The e-mail, name, user id and role of the caller, read from the verified access token.',
   response: {
     200: Type.Object({
       email: Type.String(),

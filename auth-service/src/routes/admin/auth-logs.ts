@@ -69,6 +69,9 @@ export const authLogRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, de
         tags: ['admin'],
         security: [{ bearerAuth: [] }],
         summary: 'Login and account events, newest first, filtered and paged in SQL',
+        operationId: 'listAuthLogs',
+        description:
+          'The login, registration and account events of auth-service, newest first, filtered by user, action and time and paged. Admin role required.',
         querystring: LogQuery,
         response: responses({ 200: LogPage }, [400, 401, 403, 503]),
       },

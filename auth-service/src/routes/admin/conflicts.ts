@@ -70,6 +70,9 @@ export const conflictRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, d
         tags: ['admin'],
         security: [{ bearerAuth: [] }],
         summary: 'Accounts sharing an e-mail or username but for case, kept from the original',
+        operationId: 'listAccountConflicts',
+        description:
+          'Accounts whose e-mail or username differ only by letter case, which the original allowed; they are kept and listed here so an administrator can resolve them. Admin role required.',
         response: responses({ 200: ConflictList }, [400, 401, 403, 503]),
       },
     },

@@ -40,6 +40,9 @@ export const revocationRoutes: FastifyPluginAsyncTypebox<RevocationRouteOptions>
         tags: ['internal'],
         security: [{ serviceToken: [] }],
         summary: 'Revoked sessions whose access tokens may still be alive, after a cursor',
+        operationId: 'listRevocations',
+        description:
+          'The revocation feed the gateway reads: sessions revoked after a cursor whose access tokens have not yet expired. Service to service, with INTERNAL_API_TOKEN.',
         querystring: Type.Object({
           since: Type.String({ pattern: '^\\d{1,18}$', default: '0' }),
           limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),

@@ -44,6 +44,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
       schema: {
         tags: ['dashboard'],
         summary: 'Security dashboard (admin)',
+        operationId: 'getSecurityDashboard',
         description: `Logins from auth_logs, token checks and users from Prometheus.${SOURCES_NOTE}`,
         security: bearerAuth,
         response: { 200: SecurityReply, ...errorReplies(401, 403, 500) },
@@ -63,6 +64,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
       schema: {
         tags: ['dashboard'],
         summary: 'Host and service health (admin)',
+        operationId: 'getVmHealth',
         description: `node-exporter, up and request latency from Prometheus; a SELECT 1 probe of each database.${SOURCES_NOTE}`,
         security: bearerAuth,
         querystring: VmHealthQuery,
@@ -83,6 +85,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
       schema: {
         tags: ['dashboard'],
         summary: 'Attendance, usage and database insights (admin)',
+        operationId: 'getInsights',
         description: `Check-ins and events from user-service's database, logins from auth's, API usage from Prometheus, database figures from PostgreSQL's statistics.${SOURCES_NOTE}`,
         security: bearerAuth,
         querystring: InsightsQuery,

@@ -34,8 +34,13 @@ const defuse = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : va
  */
 const eventAttendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The original registered one handler on both paths; so does the port.
-  for (const path of ['/events/:event_id/users', '/events/:event_id/attendance']) {
-    app.get(path, { schema: eventUsersSchema }, async (request) => {
+  // Each path is its own operation in the OpenAPI document, so each has its own operationId.
+  const paths = [
+    ['/events/:event_id/users', 'listEventAttendance'],
+    ['/events/:event_id/attendance', 'listEventAttendanceByAlias'],
+  ] as const;
+  for (const [path, operationId] of paths) {
+    app.get(path, { schema: { ...eventUsersSchema, operationId } }, async (request) => {
       // The events row decides whether the event exists, not a table (#fix-event-report).
       const event = await findEvent(app.db, request.params.event_id);
       if (!event) fail(404, 'eventNotFound');
