@@ -76,7 +76,7 @@ export interface paths {
     put?: never;
     /**
      * Check credentials; open a session with an access and a refresh token
-     * @description After LOCKOUT_THRESHOLD wrong passwords for one account within LOCKOUT_MINUTES, that account is refused with 429 ACCOUNT_LOCKED and Retry-After, from any address.
+     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md).
      */
     post: {
       parameters: {
@@ -340,7 +340,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Change the password; every other session of the account is signed out */
+    /**
+     * Change the password; every other session of the account is signed out
+     * @description Wrong current passwords count as wrong logins (docs/security.md): after LOCKOUT_THRESHOLD from one address, 429 ACCOUNT_LOCKED with Retry-After.
+     */
     put: {
       parameters: {
         query?: never;
@@ -626,6 +629,7 @@ export interface paths {
             | 'register'
             | 'logout'
             | 'password_change'
+            | 'password_change_failed'
             | 'role_change'
             | 'user_deleted'
             | 'refresh_token_reuse';
