@@ -12,3 +12,4 @@ export * from './version.js';
 export * from './audit/index.js';
 export * from './internal-auth.js';
 export * from './openapi.js';
+export * from './public-secrets.js';
