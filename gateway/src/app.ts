@@ -9,12 +9,12 @@ import {
 } from '@cloud-backend/shared';
 import { corsOrigins, trustedProxies, type Config } from './config.js';
 import { ADMIN_REQUIRED, JWT_INVALID } from './messages.js';
-import cors from './plugins/cors.js';
+import cors, { corsHeaders } from './plugins/cors.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import requestLogger from './plugins/request-logger.js';
 import revocations from './plugins/revocations.js';
-import securityHeaders from './plugins/security-headers.js';
+import { setSecurityHeaders } from './plugins/security-headers.js';
 import underPressure from './plugins/under-pressure.js';
 import upstreamHealth from './routes/health.js';
 import frontend from './routes/frontend.js';
@@ -40,6 +40,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const version = packageVersion(import.meta.url);
   const upstreams = createUpstreams(config);
   const origins = corsOrigins(config.CORS_ORIGINS);
+  const setCors = corsHeaders(origins);
   const app = await createServiceApp({
     service: SERVICE,
     version,
@@ -51,6 +52,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     trustProxy: trustedProxies(config.TRUST_PROXY),
+    // Browsers need CORS and the security headers on every answer, preflights and the 400s
+    // raised before routing included.
+    everyAnswer: (request, reply) => {
+      setSecurityHeaders(reply);
+      setCors(request, reply);
+    },
     docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development' },
     readiness: {
       // Until auth-service's revocation feed has been read once, tokens cannot be checked.
@@ -62,10 +69,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(requestLogger);
-  // Hooks run in registration order: CORS answers preflights and, with helmet, marks every
-  // response; overload and rate limits come before any token is checked or upstream called.
+  // Hooks run in registration order: CORS answers preflights (every answer already carries the
+  // CORS and security headers: everyAnswer above); overload and rate limits come before any
+  // token is checked or upstream called.
   await app.register(cors, { origins });
-  await app.register(securityHeaders);
   await app.register(underPressure, { maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS });
   await app.register(redis, { url: config.REDIS_URL });
   await app.register(rateLimits, {
