@@ -13,6 +13,7 @@ import {
   PublicSecretError,
 } from '@cloud-backend/shared';
 import { spawnTypeScript } from '@cloud-backend/shared/testing';
+import { readCompose } from './ops/compose-files.js';
 import { configSchema as auth } from '../auth-service/src/config.js';
 import { configSchema as gateway } from '../gateway/src/config.js';
 import { configSchema as dashboard } from '../monitoring/dashboard-api/src/config.js';
@@ -51,6 +52,23 @@ describe('the list of published secrets', () => {
       }
     }
     expect([...published].sort()).toEqual([...PUBLIC_SECRETS].sort());
+  });
+});
+
+describe('the container stacks', () => {
+  it('let the development stack run its public defaults, and the production overlay not', () => {
+    const development = readCompose('docker-compose.yml').services;
+    const production = readCompose('docker-compose.prod.yml').services;
+    for (const service of [
+      'gateway',
+      'auth-service',
+      'user-service',
+      'social-log-service',
+      'dashboard-api',
+    ]) {
+      expect(development[service]?.environment?.ALLOW_PUBLIC_SECRETS, service).toBe('true');
+      expect(production[service]?.environment?.ALLOW_PUBLIC_SECRETS, service).toBe('false');
+    }
   });
 });
 
