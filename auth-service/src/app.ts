@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { AuthDeps } from './domain/deps.js';
 import { SERVICE } from './domain/auth-events.js';
 import { PasswordHasher } from './domain/passwords.js';
+import { LoginThrottle } from './domain/throttle.js';
 import { ERRORS } from './messages.js';
 import { isSessionActive } from './repositories/sessions.js';
 import { authLogRoutes } from './routes/admin/auth-logs.js';
@@ -68,13 +69,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const deps: AuthDeps = {
     pool: app.db,
     hasher: new PasswordHasher(config.BCRYPT_COST),
+    throttle: new LoginThrottle(app.db, {
+      pairLimit: config.LOCKOUT_THRESHOLD,
+      accountLimit: config.ACCOUNT_FAILURE_LIMIT,
+      addressLimit: config.ADDRESS_FAILURE_LIMIT,
+      minutes: config.LOCKOUT_MINUTES,
+      knownAddressDays: config.KNOWN_ADDRESS_DAYS,
+    }),
     sign: (claims) => app.jwt.sign(claims),
     settings: {
       accessTtl: config.ACCESS_TOKEN_TTL,
       refreshTtl: config.REFRESH_TOKEN_TTL,
       passwordMinLength: config.PASSWORD_MIN_LENGTH,
-      lockoutThreshold: config.LOCKOUT_THRESHOLD,
-      lockoutMinutes: config.LOCKOUT_MINUTES,
     },
   };
   app.decorate('accounts', deps);

@@ -42,12 +42,31 @@ export const configSchema = Type.Object({
   LOCKOUT_THRESHOLD: Type.Integer({
     minimum: 1,
     default: 5,
-    description: 'failed logins for one account that lock it (default 5)',
+    description:
+      'wrong passwords for one account from one client address that lock that account ' +
+      'for that address (default 5)',
   }),
   LOCKOUT_MINUTES: Type.Integer({
     minimum: 1,
     default: 15,
     description: 'window for counting failures, and how long a lock lasts, in minutes',
+  }),
+  ACCOUNT_FAILURE_LIMIT: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description:
+      'wrong passwords for one account from all addresses after which only addresses it ' +
+      'recently signed in from may try it, until the window ends (default 20)',
+  }),
+  ADDRESS_FAILURE_LIMIT: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description: 'wrong passwords from one client address, for any accounts (default 20)',
+  }),
+  KNOWN_ADDRESS_DAYS: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description: 'how long an address an account signed in from stays known, in days',
   }),
   TRUST_PROXY: Type.String({
     // Loopback only: a private network is no proof that a peer is the gateway

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline/promises';
 import { pino } from 'pino';
 import {
   createPool,
@@ -11,12 +10,14 @@ import { Type } from 'typebox';
 import { configSchema } from './config.js';
 import { ensureAdmin } from './domain/admin-bootstrap.js';
 import { PasswordHasher } from './domain/passwords.js';
+import { readPassword } from './password-input.js';
 
 /**
  * `npm run create-admin -w auth-service [-- --email a@b.c --name Ada --surname Lovelace]`:
  * creates that admin account, or promotes the existing account with that email. The password
- * comes from ADMIN_PASSWORD or, on a terminal, a prompt (never a command-line argument, which
- * would land in the shell history and the process list).
+ * comes from ADMIN_PASSWORD, a prompt that does not echo it on a terminal, or the first line of
+ * stdin when it is a pipe (never a command-line argument, which would land in the shell history
+ * and the process list).
  */
 const { values } = parseArgs({
   options: {
@@ -34,22 +35,12 @@ const cliSchema = Type.Object({
 const config = loadConfigOrExit('create-admin', cliSchema);
 const log = pino({ level: config.LOG_LEVEL === 'silent' ? 'silent' : 'warn' });
 
-async function askPassword(): Promise<string | undefined> {
-  if (!process.stdin.isTTY) return undefined;
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  try {
-    return await rl.question('Password for the admin account: ');
-  } finally {
-    rl.close();
-  }
-}
-
 const email = values.email ?? config.ADMIN_EMAIL;
-const password = config.ADMIN_PASSWORD ?? (await askPassword());
+const password = config.ADMIN_PASSWORD ?? (await readPassword('Password for the admin account: '));
 if (!email || !password) {
   process.stderr.write(
     'create-admin: give the email with --email or ADMIN_EMAIL, and the password with ' +
-      'ADMIN_PASSWORD or at the prompt\n',
+      'ADMIN_PASSWORD, at the prompt or on stdin\n',
   );
   process.exit(2);
 }

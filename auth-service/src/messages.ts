@@ -36,6 +36,11 @@ export const ERRORS = {
     error: 'Account temporarily locked after too many failed logins',
     code: 'ACCOUNT_LOCKED',
   },
+  // The gateway's per-address login limit has the same body; this one counts wrong passwords.
+  loginRateLimited: {
+    error: 'Too many login attempts, try again later',
+    code: 'LOGIN_RATE_LIMITED',
+  },
   passwordNotSet: { error: "Password non impostata per l'utente", code: 'PASSWORD_NOT_SET' },
   invalidRefreshToken: {
     error: 'Refresh token is invalid, expired or revoked',

@@ -217,15 +217,15 @@ describe('POST /login', () => {
 });
 
 describe('account lockout', () => {
-  it('5 failures in the window lock the account for 15 minutes, from any address', async () => {
+  it('5 failures from one address lock the account for that address only, for 15 minutes', async () => {
     const user = newUser();
     await register(app, user);
     for (let i = 0; i < 5; i++) {
-      const response = await login(app, user.email, 'wrong password', `10.0.0.${String(i)}`);
+      const response = await login(app, user.email, 'wrong password', '10.0.0.1');
       expect(response.statusCode).toBe(401);
     }
-    // The right password, from yet another address, is refused too.
-    const locked = await login(app, user.email, user.password, '192.0.2.99');
+    // The right password from that address is refused...
+    const locked = await login(app, user.email, user.password, '10.0.0.1');
     expect(locked.statusCode).toBe(429);
     expect(locked.json()).toEqual({
       error: 'Account temporarily locked after too many failed logins',
@@ -237,6 +237,8 @@ describe('account lockout', () => {
     const actions = (await logRows(user.email)).map((row) => row.action);
     expect(actions).toContain('account_locked');
     expect(actions.at(-1)).toBe('login_blocked_locked');
+    // ...and the owner, from another address, is let in.
+    expect((await login(app, user.email, user.password, '192.0.2.99')).statusCode).toBe(200);
   });
 
   it('unlocks when the lock expires, and a success resets the count', async () => {
@@ -250,8 +252,9 @@ describe('account lockout', () => {
     for (let i = 0; i < 5; i++) await login(app, user.email, 'wrong password');
     expect((await login(app, user.email, user.password)).statusCode).toBe(429);
     await app.db.query(
-      "UPDATE users SET locked_until = now() - interval '1 second' WHERE id = $1",
-      [created.id],
+      `UPDATE login_throttle SET blocked_until = now() - interval '1 second'
+        WHERE scope = 'pair' AND key = $1`,
+      [`user:${String(created.id)}|127.0.0.1`],
     );
     expect((await login(app, user.email, user.password)).statusCode).toBe(200);
   });

@@ -391,7 +391,7 @@ describe('rolling the upgrade back', () => {
         dir: MIGRATIONS,
         log,
         direction: 'down',
-        count: 2,
+        count: 3,
       });
       const rolledBack = await everything(db.url);
       expect(rolledBack.users).toHaveLength(original.users.length);

@@ -10,12 +10,12 @@ import {
 } from '@cloud-backend/shared';
 import { corsOrigins, trustedProxies, type Config } from './config.js';
 import { ADMIN_REQUIRED, JWT_INVALID } from './messages.js';
-import cors from './plugins/cors.js';
+import cors, { corsHeaders } from './plugins/cors.js';
 import rateLimits from './plugins/rate-limits.js';
 import redis from './plugins/redis.js';
 import requestLogger from './plugins/request-logger.js';
 import revocations from './plugins/revocations.js';
-import securityHeaders from './plugins/security-headers.js';
+import { setSecurityHeaders } from './plugins/security-headers.js';
 import underPressure from './plugins/under-pressure.js';
 import publicDocs from './openapi/plugin.js';
 import upstreamHealth from './routes/health.js';
@@ -52,6 +52,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const version = packageVersion(import.meta.url);
   const upstreams = createUpstreams(config);
   const origins = corsOrigins(config.CORS_ORIGINS);
+  const setCors = corsHeaders(origins);
   const app = await createServiceApp({
     service: SERVICE,
     version,
@@ -63,6 +64,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     trustProxy: trustedProxies(config.TRUST_PROXY),
+    // Browsers need CORS and the security headers on every answer, preflights and the 400s
+    // raised before routing included.
+    everyAnswer: (request, reply) => {
+      setSecurityHeaders(reply);
+      setCors(request, reply);
+    },
     // Its own routes only; the public document is openapi/plugin.ts's, at /openapi.json and /docs.
     docs: { description: DESCRIPTION, ui: false, publish: false },
     readiness: {
@@ -77,10 +84,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(requestLogger);
-  // Hooks run in registration order: CORS answers preflights and, with helmet, marks every
-  // response; overload and rate limits come before any token is checked or upstream called.
+  // Hooks run in registration order: CORS answers preflights (every answer already carries the
+  // CORS and security headers: everyAnswer above); overload and rate limits come before any
+  // token is checked or upstream called.
   await app.register(cors, { origins });
-  await app.register(securityHeaders);
   await app.register(underPressure, { maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS });
   await app.register(redis, { url: config.REDIS_URL });
   await app.register(rateLimits, {

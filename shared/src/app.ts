@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { authPlugin, type AuthOptions } from './auth.js';
@@ -41,6 +46,11 @@ export interface ServiceAppOptions {
   docs?: DocsOptions;
   bodyLimit?: number;
   trustProxy?: boolean | string | string[];
+  /**
+   * Headers every answer must carry (the gateway's CORS and security headers), set before
+   * anything can answer: the 400s raised before routing included, which no hook sees.
+   */
+  everyAnswer?: (request: FastifyRequest, reply: FastifyReply) => void;
 }
 
 const ONE_MIB = 1024 * 1024;
@@ -64,7 +74,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
         : loggerOptions({ service: options.service, ...options.logger }),
     genReqId: requestIdFrom,
     // Errors raised before routing (a malformed percent-encoding, say) keep the JSON model.
-    frameworkErrors: (_error, _request, reply) => {
+    frameworkErrors: (_error, request, reply) => {
+      options.everyAnswer?.(request, reply);
       void (reply as FastifyReply)
         .code(400)
         .send({ error: 'Malformed request URL', code: 'BAD_URL' });
@@ -96,7 +107,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   // The hooks every request passes through are callback-style: a promise per hook per request
   // is a measurable share of a proxy hop's cost (bench/gateway).
+  const { everyAnswer } = options;
   app.addHook('onRequest', (request, reply, done) => {
+    everyAnswer?.(request, reply);
     reply.header('x-request-id', request.id);
     // A NUL can never be stored in PostgreSQL text; refused here, it cannot become a 500 in a
     // query built from a path parameter or a query string.

@@ -2,6 +2,7 @@ import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { envSchema } from 'env-schema';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { settingsWithPublicSecrets } from './public-secrets.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -20,6 +21,29 @@ export class ConfigError extends Error {
     );
     this.name = 'ConfigError';
   }
+}
+
+/** A production process given a secret the repository publishes (public-secrets.ts). */
+export class PublicSecretError extends ConfigError {
+  constructor(readonly variables: string[]) {
+    super(variables.map((variable) => ({ variable, expected: 'a secret of your own' })));
+    this.message =
+      `refusing to start in production: ${variables.join(', ')} ` +
+      `${variables.length === 1 ? 'holds a public development value' : 'hold public development values'} ` +
+      '(from docker-compose.yml, .env.example or the README); set secrets of your own';
+    this.name = 'PublicSecretError';
+  }
+}
+
+/**
+ * In production, refuse the secrets the repository publishes, unless ALLOW_PUBLIC_SECRETS says
+ * this is the development container stack (docker-compose.yml sets it; the production overlay
+ * clears it).
+ */
+function refusePublicSecrets(config: Record<string, unknown>): void {
+  if (config.NODE_ENV !== 'production' || config.ALLOW_PUBLIC_SECRETS === true) return;
+  const variables = settingsWithPublicSecrets(config);
+  if (variables.length > 0) throw new PublicSecretError(variables);
 }
 
 function describe(schema: TObject, variable: string, error: ErrorObject): string {
@@ -54,8 +78,9 @@ export function loadConfig<T extends TObject>(
     // An empty variable counts as unset, as in most shells' `${VAR:-default}`.
     if (value !== undefined && value !== '') data[key] = value;
   }
+  let config: Static<T>;
   try {
-    return envSchema<Static<T>>({
+    config = envSchema<Static<T>>({
       schema: { ...schema, additionalProperties: false },
       data,
       dotenv: false,
@@ -78,6 +103,8 @@ export function loadConfig<T extends TObject>(
     }
     throw new ConfigError([...seen.values()]);
   }
+  refusePublicSecrets(config);
+  return config;
 }
 
 /** loadConfig for a process entry point: on a bad environment, print every problem and exit 1. */
@@ -126,6 +153,12 @@ export function commonEnv(defaultPort: number) {
       minimum: 0,
       default: 10000,
       description: 'milliseconds to let in-flight requests finish on SIGTERM',
+    }),
+    ALLOW_PUBLIC_SECRETS: Type.Boolean({
+      default: false,
+      description:
+        'true only in the development container stack: lets NODE_ENV=production start with ' +
+        "the repository's published development secrets",
     }),
   } satisfies TProperties;
 }

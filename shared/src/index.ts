@@ -13,3 +13,4 @@ export * from './audit/index.js';
 export * from './internal-auth.js';
 export * from './openapi.js';
 export * from './read-only-grants.js';
+export * from './public-secrets.js';

@@ -15,6 +15,7 @@ const AUDIT_ACTIONS: Record<AuthAction, string> = {
   register: 'user.registered',
   logout: 'user.logged_out',
   password_change: 'user.password_changed',
+  password_change_failed: 'user.password_change_failed',
   role_change: 'user.role_changed',
   user_deleted: 'user.deleted',
   refresh_token_reuse: 'session.refresh_token_reused',

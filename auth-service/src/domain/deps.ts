@@ -1,18 +1,19 @@
 import type { Pool } from '@cloud-backend/shared';
 import type { SessionSettings } from '../repositories/sessions.js';
 import type { PasswordHasher } from './passwords.js';
+import type { LoginThrottle } from './throttle.js';
 import type { SignAccessToken } from './tokens.js';
 
 export interface AuthSettings extends SessionSettings {
   passwordMinLength: number;
-  lockoutThreshold: number;
-  lockoutMinutes: number;
 }
 
 /** What the routes need, built once in app.ts and handed to each route plugin. */
 export interface AuthDeps {
   pool: Pool;
   hasher: PasswordHasher;
+  /** Counts wrong passwords and refuses guessing (docs/security.md). */
+  throttle: LoginThrottle;
   sign: SignAccessToken;
   settings: AuthSettings;
 }

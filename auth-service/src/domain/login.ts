@@ -3,15 +3,21 @@ import { ERRORS } from '../messages.js';
 import { createSession } from '../repositories/sessions.js';
 import {
   findLoginCandidates,
-  recordFailedLogin,
   recordSuccessfulLogin,
   type LoginCandidate,
-  type LoginUserRow,
 } from '../repositories/users.js';
 import { recordAuthEvent, SERVICE } from './auth-events.js';
 import type { AuthDeps } from './deps.js';
 import { normaliseEmail } from './registration-rules.js';
 import type { RequestContext } from './request-context.js';
+import {
+  accountSubject,
+  addressKey,
+  refusalError,
+  unknownSubject,
+  type Refusal,
+  type ThrottleSubject,
+} from './throttle.js';
 import { accessTokenClaims, sessionReply, type SessionReply } from './tokens.js';
 
 export interface LoginInput {
@@ -20,149 +26,144 @@ export interface LoginInput {
   password?: string;
 }
 
-function lockedError(until: Date): HttpError {
-  const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
-  return new HttpError(429, ERRORS.accountLocked.code, ERRORS.accountLocked.error, undefined, {
-    'retry-after': String(seconds),
-  });
-}
-
 function credentialsError(): HttpError {
   return new HttpError(401, ERRORS.invalidCredentials.code, ERRORS.invalidCredentials.error);
 }
 
-function isLocked(user: LoginUserRow): boolean {
-  return user.locked_until !== null && user.locked_until.getTime() > Date.now();
+/** One identifier's candidate for the password: an account, or nothing (an unknown name). */
+interface Attempt {
+  subject: ThrottleSubject;
+  user: LoginCandidate | null;
 }
 
-function subject(user: LoginUserRow) {
-  return { email: user.email ?? '', username: user.username, userId: user.id };
+/** How an attempt is written to auth_logs: the account, or the identifier that was tried. */
+function logged(attempt: Attempt, identifier: string) {
+  const { user } = attempt;
+  return user
+    ? { email: user.email ?? '', username: user.username, userId: user.id }
+    : { email: identifier, username: null, userId: null };
 }
 
-async function failUnknown(
+/** Refused before any password is checked: logged, and answered alike for every identifier. */
+async function refuse(
   deps: AuthDeps,
   context: RequestContext,
+  attempts: readonly Attempt[],
   identifier: string,
-  password: string,
-) {
-  await deps.hasher.verifyDummy(password);
-  await withTransaction(deps.pool, (db) =>
-    recordAuthEvent(db, context, {
-      action: 'login_failed_user_not_found',
-      success: false,
-      email: identifier,
-      username: null,
-      userId: null,
-    }),
-  );
+  refusal: Refusal,
+): Promise<HttpError> {
+  await withTransaction(deps.pool, async (db) => {
+    for (const attempt of attempts) {
+      await recordAuthEvent(db, context, {
+        action: 'login_blocked_locked',
+        success: false,
+        ...logged(attempt, identifier),
+        details: { blocked_by: refusal.scope },
+      });
+    }
+  });
   recordAuthAttempt(false, SERVICE);
-  return credentialsError();
+  return refusalError(refusal);
 }
 
-/** Counts a wrong password against every account it was checked against. */
+/**
+ * Counts a wrong password against every attempt it was checked for (and once against the
+ * address), logs each, and logs the locks it started.
+ */
 async function countWrongPassword(
   deps: AuthDeps,
   context: RequestContext,
-  users: readonly LoginUserRow[],
+  attempts: readonly Attempt[],
+  identifier: string,
+  address: string,
 ): Promise<void> {
-  const { lockoutThreshold, lockoutMinutes } = deps.settings;
   await withTransaction(deps.pool, async (db) => {
-    for (const user of users) {
-      const outcome = await recordFailedLogin(db, user.id, lockoutThreshold, lockoutMinutes);
+    const started = await deps.throttle.countFailure(
+      db,
+      attempts.map((attempt) => attempt.subject),
+      address,
+    );
+    for (const attempt of attempts) {
       await recordAuthEvent(db, context, {
-        action: 'login_failed_wrong_password',
+        action: attempt.user ? 'login_failed_wrong_password' : 'login_failed_user_not_found',
         success: false,
-        ...subject(user),
+        ...logged(attempt, identifier),
       });
-      if (outcome.lockedNow) {
+      // A lock of a name that is no account is counted the same way but not reported as one.
+      if (!attempt.user) continue;
+      for (const lock of started.filter((block) => block.subject === attempt.subject)) {
         metrics.accountLockoutsTotal.inc({ service: SERVICE });
         await recordAuthEvent(db, context, {
           action: 'account_locked',
           success: false,
-          ...subject(user),
-          details: { locked_until: outcome.lockedUntil?.toISOString() },
+          ...logged(attempt, identifier),
+          details: { locked_until: lock.until.toISOString(), scope: lock.scope },
         });
       }
     }
   });
-}
-
-async function blockLocked(
-  deps: AuthDeps,
-  context: RequestContext,
-  locked: readonly LoginUserRow[],
-) {
-  await withTransaction(deps.pool, async (db) => {
-    for (const user of locked) {
-      await recordAuthEvent(db, context, {
-        action: 'login_blocked_locked',
-        success: false,
-        ...subject(user),
-      });
-    }
-  });
   recordAuthAttempt(false, SERVICE);
-  const soonest = Math.min(...locked.map((user) => user.locked_until?.getTime() ?? Date.now()));
-  return lockedError(new Date(soonest));
 }
 
 /**
- * Which account a password opens among several an identifier names (only accounts the
- * original let collide: see docs/switch-over.md). Every unlocked one is checked, at once, so
- * the time taken says neither which one matched nor whether one did; the first match in
- * candidate order (exact identifier first, then the oldest account) wins. Wrong passwords
- * count against every account checked, as they would for each alone.
+ * Which attempt the password opens. Every attempt not refused is checked, at once (an unknown
+ * identifier against a dummy hash of the same cost), so the time taken and the bcrypt work
+ * say neither which one matched nor whether an account exists; the first match in candidate
+ * order (exact identifier first, then the oldest account) wins. Several candidates happen only
+ * for accounts the original let collide (docs/switch-over.md).
  */
-async function chooseAmong(
+async function check(
   deps: AuthDeps,
   context: RequestContext,
-  group: readonly LoginCandidate[],
+  attempts: readonly Attempt[],
+  identifier: string,
   password: string,
-): Promise<LoginCandidate> {
-  const open = group.filter((user) => !isLocked(user));
-  const opened = await Promise.all(
-    open.map(async (user) => user.password !== '' && deps.hasher.verify(password, user.password)),
+): Promise<Attempt & { user: LoginCandidate }> {
+  const address = addressKey(context.ip);
+  const refused = await deps.throttle.addressRefusal(address);
+  if (refused) throw await refuse(deps, context, attempts, identifier, refused);
+  const refusals = await Promise.all(
+    attempts.map((attempt) => deps.throttle.subjectRefusal(attempt.subject, address)),
   );
-  const match = open.find((_, index) => opened[index]);
-  if (match) return match;
-  if (open.length > 0) await countWrongPassword(deps, context, open);
-  if (open.length < group.length) {
-    throw await blockLocked(
-      deps,
-      context,
-      group.filter((user) => isLocked(user)),
-    );
-  }
-  recordAuthAttempt(false, SERVICE);
-  throw credentialsError();
-}
-
-/** The one account an identifier names: the original's checks with the port's additions. */
-async function checkOne(
-  deps: AuthDeps,
-  context: RequestContext,
-  user: LoginCandidate,
-  password: string,
-): Promise<LoginCandidate> {
-  if (isLocked(user)) throw await blockLocked(deps, context, [user]);
-  if (user.password === '') {
+  const open = attempts.filter((_, index) => !refusals[index]);
+  const blocked = refusals.filter((refusal): refusal is Refusal => refusal !== null);
+  const [only] = open;
+  if (open.length === 1 && only?.user?.password === '') {
     throw new HttpError(500, ERRORS.passwordNotSet.code, ERRORS.passwordNotSet.error);
   }
-  if (!(await deps.hasher.verify(password, user.password))) {
-    await countWrongPassword(deps, context, [user]);
-    recordAuthAttempt(false, SERVICE);
-    throw credentialsError();
+  const opened = await Promise.all(
+    open.map(async ({ user }) => {
+      if (!user) {
+        await deps.hasher.verifyDummy(password);
+        return false;
+      }
+      return user.password !== '' && deps.hasher.verify(password, user.password);
+    }),
+  );
+  const match = open.find((_, index) => opened[index]);
+  if (match?.user) return { ...match, user: match.user };
+  if (open.length > 0) await countWrongPassword(deps, context, open, identifier, address);
+  if (blocked.length > 0) {
+    const soonest = blocked.reduce((a, b) => (a.until <= b.until ? a : b));
+    throw await refuse(
+      deps,
+      context,
+      attempts.filter((_, index) => refusals[index]),
+      identifier,
+      soonest,
+    );
   }
-  return user;
+  throw credentialsError();
 }
 
 /**
  * POST /login. The identifier names an account by its e-mail (bare and in any case, or exactly
  * as the original stored it) or its username (any case). Where the original left several
  * accounts behind one identifier, the ones it matched exactly are tried first and the password
- * decides between them. Unknown accounts cost a bcrypt comparison too and are logged; a locked
- * account is refused before its password is checked; success stamps last_login, upgrades a
- * weak hash, opens a session and logs it, in one transaction.
+ * decides between them. An unknown identifier goes through every step a known one does (the
+ * throttle, a bcrypt comparison, the log) and gets the same answers; guessing is refused
+ * before the password is checked (throttle.ts); success stamps last_login, upgrades a weak
+ * hash, opens a session and logs it, in one transaction.
  */
 export async function login(
   deps: AuthDeps,
@@ -183,18 +184,19 @@ export async function login(
     address: normaliseEmail(trimmed) ?? trimmed,
     trimmed,
   });
-  if (candidates.length === 0) throw await failUnknown(deps, context, trimmed, password);
   const exact = candidates.filter((candidate) => candidate.exact);
   const group = exact.length > 0 ? exact : candidates;
-  const user =
-    group.length === 1 && group[0]
-      ? await checkOne(deps, context, group[0], password)
-      : await chooseAmong(deps, context, group, password);
+  const attempts: Attempt[] =
+    group.length > 0
+      ? group.map((user) => ({ subject: accountSubject(user.id), user }))
+      : [{ subject: unknownSubject(trimmed), user: null }];
+  const { subject, user } = await check(deps, context, attempts, trimmed, password);
 
   const newHash = deps.hasher.needsRehash(user.password) ? await deps.hasher.hash(password) : null;
   const { settings } = deps;
   const session = await withTransaction(deps.pool, async (db) => {
     await recordSuccessfulLogin(db, user.id, newHash);
+    await deps.throttle.succeeded(db, subject, addressKey(context.ip));
     const created = await createSession(
       db,
       { userId: user.id, identifier, ip: context.ip, userAgent: context.userAgent },
@@ -203,7 +205,9 @@ export async function login(
     await recordAuthEvent(db, context, {
       action: 'login_success',
       success: true,
-      ...subject(user),
+      email: user.email ?? '',
+      username: user.username,
+      userId: user.id,
       details: {
         session_id: created.sessionId,
         rehashed: newHash !== null,

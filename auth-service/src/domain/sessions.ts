@@ -1,4 +1,4 @@
-import { HttpError, withTransaction, type AccessTokenClaims } from '@cloud-backend/shared';
+import { HttpError, metrics, withTransaction, type AccessTokenClaims } from '@cloud-backend/shared';
 import { ERRORS } from '../messages.js';
 import {
   revokeSession,
@@ -7,10 +7,11 @@ import {
   type RotateOutcome,
 } from '../repositories/sessions.js';
 import { findById, findPasswordHash, updatePassword, type UserRow } from '../repositories/users.js';
-import { recordAuthEvent } from './auth-events.js';
+import { recordAuthEvent, SERVICE } from './auth-events.js';
 import type { AuthDeps } from './deps.js';
 import { PASSWORD_MAX_BYTES, passwordBytes, passwordLength } from './passwords.js';
 import type { RequestContext } from './request-context.js';
+import { accountSubject, addressKey, refusalError } from './throttle.js';
 import { accessTokenClaims, sessionReply, type SessionReply } from './tokens.js';
 
 function unauthorized(body: { error: string; code: string }): HttpError {
@@ -97,7 +98,39 @@ export async function changePassword(
 ): Promise<number> {
   const stored = await findPasswordHash(deps.pool, claims.user_id);
   if (stored === null) throw unauthorized(ERRORS.invalidToken);
+  // The current password is guessed at like a login (with a stolen access token, say): the
+  // same counts and refusals apply, and every wrong one is logged (throttle.ts).
+  const subject = accountSubject(claims.user_id);
+  const address = addressKey(context.ip);
+  const refusal =
+    (await deps.throttle.addressRefusal(address)) ??
+    (await deps.throttle.subjectRefusal(subject, address));
+  const failed = (details: Record<string, unknown>) => ({
+    action: 'password_change_failed' as const,
+    success: false,
+    email: claims.email,
+    username: null,
+    userId: claims.user_id,
+    details,
+  });
+  if (refusal) {
+    await withTransaction(deps.pool, (db) =>
+      recordAuthEvent(db, context, failed({ blocked_by: refusal.scope })),
+    );
+    throw refusalError(refusal);
+  }
   if (!(await deps.hasher.verify(currentPassword, stored))) {
+    await withTransaction(deps.pool, async (db) => {
+      const started = await deps.throttle.countFailure(db, [subject], address);
+      await recordAuthEvent(db, context, failed({ reason: 'wrong_current_password' }));
+      for (const lock of started) {
+        metrics.accountLockoutsTotal.inc({ service: SERVICE });
+        await recordAuthEvent(db, context, {
+          ...failed({ locked_until: lock.until.toISOString(), scope: lock.scope }),
+          action: 'account_locked',
+        });
+      }
+    });
     const { code, error } = ERRORS.wrongCurrentPassword;
     throw new HttpError(400, code, error);
   }

@@ -10,6 +10,7 @@ export const AUTH_ACTIONS = [
   'register',
   'logout',
   'password_change',
+  'password_change_failed',
   'role_change',
   'user_deleted',
   'refresh_token_reuse',

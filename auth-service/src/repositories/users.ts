@@ -15,7 +15,6 @@ export interface UserRow {
 
 export interface LoginUserRow extends UserRow {
   password: string;
-  locked_until: Date | null;
 }
 
 const USER_COLUMNS = 'id, email, username, name, surname, role, created_at, last_login';
@@ -78,7 +77,7 @@ export async function findLoginCandidates(
   lookup: { raw: string; address: string; trimmed: string },
 ): Promise<LoginCandidate[]> {
   const { rows } = await db.query<LoginCandidate>(
-    `SELECT ${USER_COLUMNS}, password, locked_until,
+    `SELECT ${USER_COLUMNS}, password,
             (coalesce(original_email, email) = $1 OR username = $1) IS TRUE AS exact
        FROM users
       WHERE lower(email) = lower($2) OR lower(username) = lower($3) OR original_email = $1
@@ -102,7 +101,10 @@ export async function findPasswordHash(db: Queryable, id: number): Promise<strin
   return rows[0]?.password ?? null;
 }
 
-/** After a successful login: stamp last_login, clear the failure count, maybe a new hash. */
+/**
+ * After a successful login: stamp last_login, maybe a new hash. The failure columns are those
+ * of an earlier version of the port, cleared here; failures now live in login_throttle.
+ */
 export async function recordSuccessfulLogin(
   db: Queryable,
   id: number,
@@ -115,39 +117,6 @@ export async function recordSuccessfulLogin(
       WHERE id = $1`,
     [id, newHash],
   );
-}
-
-/**
- * Counts a wrong password. Failures inside one window of `minutes` add up; reaching
- * `threshold` locks the account for `minutes` and starts a new count. Atomic, so parallel
- * guesses are all counted.
- */
-export async function recordFailedLogin(
-  db: Queryable,
-  id: number,
-  threshold: number,
-  minutes: number,
-): Promise<{ lockedNow: boolean; lockedUntil: Date | null }> {
-  const { rows } = await db.query<{ locked_now: boolean; locked_until: Date | null }>(
-    `WITH counted AS (
-       SELECT id,
-              CASE WHEN failed_window_started_at > now() - make_interval(mins => $3)
-                   THEN failed_logins + 1 ELSE 1 END AS failures,
-              CASE WHEN failed_window_started_at > now() - make_interval(mins => $3)
-                   THEN failed_window_started_at ELSE now() END AS window_start
-         FROM users WHERE id = $1 FOR UPDATE
-     )
-     UPDATE users u
-        SET failed_logins = CASE WHEN c.failures >= $2 THEN 0 ELSE c.failures END,
-            failed_window_started_at = CASE WHEN c.failures >= $2 THEN NULL ELSE c.window_start END,
-            locked_until = CASE WHEN c.failures >= $2 THEN now() + make_interval(mins => $3)
-                                ELSE u.locked_until END
-       FROM counted c
-      WHERE u.id = c.id
-      RETURNING c.failures >= $2 AS locked_now, u.locked_until`,
-    [id, threshold, minutes],
-  );
-  return { lockedNow: rows[0]?.locked_now ?? false, lockedUntil: rows[0]?.locked_until ?? null };
 }
 
 export async function updatePassword(db: Queryable, id: number, hash: string): Promise<void> {

@@ -25,8 +25,11 @@ export const loginRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps
         summary: 'Check credentials; open a session with an access and a refresh token',
         operationId: 'login',
         description:
-          'After LOCKOUT_THRESHOLD wrong passwords for one account within LOCKOUT_MINUTES, ' +
-          'that account is refused with 429 ACCOUNT_LOCKED and Retry-After, from any address.',
+          'After LOCKOUT_THRESHOLD wrong passwords for one account from one client address ' +
+          'within LOCKOUT_MINUTES, that address is refused for that account with 429 ' +
+          'ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for ' +
+          'any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known ' +
+          'one (docs/security.md).',
         body: LoginBody,
         response: responses({ 200: SessionReplySchema }, [400, 401, 413, 429, 500, 503]),
       },

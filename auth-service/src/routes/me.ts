@@ -75,7 +75,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) =
         summary: 'Change the password; every other session of the account is signed out',
         operationId: 'changePassword',
         description:
-          'Changes the password after checking the current one. Every other session of the account is revoked; the session that asked stays signed in.',
+          'Changes the password after checking the current one. Every other session of the account is revoked; the session that asked stays signed in. ' +
+          'Wrong current passwords count as wrong logins (docs/security.md): after ' +
+          'LOCKOUT_THRESHOLD from one address, 429 ACCOUNT_LOCKED with Retry-After.',
         security: bearer,
         body: Type.Object({ current_password: text(1000), new_password: text(1000) }),
         response: responses(
@@ -86,7 +88,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, deps) =
               sessions_revoked: Type.Integer(),
             }),
           },
-          [400, 401, 413, 503],
+          [400, 401, 413, 429, 503],
         ),
       },
     },

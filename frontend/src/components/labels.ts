@@ -28,6 +28,7 @@ export const AUTH_ACTION_LABELS = {
   register: 'Registered',
   logout: 'Signed out',
   password_change: 'Password changed',
+  password_change_failed: 'Wrong current password',
   role_change: 'Role changed',
   user_deleted: 'Account deleted',
   refresh_token_reuse: 'Refresh token reused',

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface CorsOptions {
@@ -29,35 +30,42 @@ export function varyWith(current: string | string[] | number | undefined, field:
  * CORS for every response the gateway sends, proxied ones included (the original's were wiped on
  * proxied answers: docs/compatibility.md#fix-cors-headers): the gateway owns CORS
  * (proxy/response-headers.ts drops the upstreams' own). Tokens travel in the Authorization
- * header, never in cookies, so credentials are never allowed. A preflight is answered here, before
- * rate limits and authentication.
+ * header, never in cookies, so credentials are never allowed. These are set before anything
+ * can answer (app.ts hands this to the shared app), so the 400s raised before routing carry
+ * them too; preflights are answered by the plugin below.
  *
  * Not @fastify/cors: it registers a catch-all `OPTIONS *` route, which the shared not-found
  * handler reads as "this path exists for OPTIONS", so every unknown path would answer 405
  * instead of 404 (see the report on shared/src/route-table.ts).
  */
+export function corsHeaders(origins: '*' | string[]) {
+  return (request: FastifyRequest, reply: FastifyReply): void => {
+    // With a list, the answer depends on the Origin header: caches must key on it.
+    if (origins !== '*') reply.header('vary', varyWith(reply.getHeader('vary'), 'Origin'));
+    const origin = request.headers.origin;
+    if (origin === undefined || (origins !== '*' && !origins.includes(origin))) return;
+    reply.header('access-control-allow-origin', origins === '*' ? '*' : origin);
+    reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+  };
+}
+
+/**
+ * Answers preflights, before rate limits and authentication. The CORS headers every answer
+ * carries are set earlier, by corsHeaders (app.ts hands it to the shared app).
+ */
 export default fp<CorsOptions>(
   async (app, { origins }) => {
-    const allows = (origin: string) => origins === '*' || origins.includes(origin);
-
     app.addHook('onRequest', (request, reply, done) => {
-      // With a list, the answer depends on the Origin header: caches must key on it.
-      if (origins !== '*') reply.header('vary', varyWith(reply.getHeader('vary'), 'Origin'));
       const origin = request.headers.origin;
-      if (origin === undefined) {
+      if (
+        origin === undefined ||
+        request.method !== 'OPTIONS' ||
+        !request.headers['access-control-request-method']
+      ) {
         done();
         return;
       }
-      const allowed = allows(origin);
-      if (allowed) {
-        reply.header('access-control-allow-origin', origins === '*' ? '*' : origin);
-        reply.header('access-control-expose-headers', EXPOSED_HEADERS);
-      }
-      if (request.method !== 'OPTIONS' || !request.headers['access-control-request-method']) {
-        done();
-        return;
-      }
-      if (allowed) {
+      if (origins === '*' || origins.includes(origin)) {
         reply.header('access-control-allow-methods', ALLOWED_METHODS);
         reply.header('access-control-allow-headers', ALLOWED_HEADERS);
         reply.header('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);

@@ -1,6 +1,6 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import fp from 'fastify-plugin';
+import type { FastifyReply } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
@@ -46,22 +46,18 @@ const DOCUMENT_POLICY = 'content-security-policy';
  */
 export const DOCUMENT_SECURITY_POLICY = HEADERS[DOCUMENT_POLICY] ?? '';
 
-/**
- * helmet's headers on every response, proxied ones and errors included (the original's proxy
- * wiped them: docs/compatibility.md#fix-cors-headers). The policy is
- * helmet's own; it is applied from a precomputed set because @fastify/helmet rebuilds helmet's
- * middleware, CSP parsing included, on every request (about 5 % of the gateway's CPU in
- * bench/gateway), for headers that never change.
- */
-export default fp(
-  async (app) => {
-    const headers = Object.fromEntries(
-      Object.entries(HEADERS).filter(([name]) => name !== DOCUMENT_POLICY),
-    );
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
-      done();
-    });
-  },
-  { name: 'gateway-security-headers', fastify: '5.x' },
+const API_HEADERS = Object.fromEntries(
+  Object.entries(HEADERS).filter(([name]) => name !== DOCUMENT_POLICY),
 );
+
+/**
+ * helmet's headers on every response, proxied ones, preflights and errors included (the
+ * original's proxy wiped them: docs/compatibility.md#fix-cors-headers). The app sets them
+ * before anything can answer (app.ts), so the 400s raised before routing carry them too. The
+ * policy is helmet's own; it is applied from a precomputed set because @fastify/helmet
+ * rebuilds helmet's middleware, CSP parsing included, on every request (about 5 % of the
+ * gateway's CPU in bench/gateway), for headers that never change.
+ */
+export function setSecurityHeaders(reply: FastifyReply): void {
+  reply.headers(API_HEADERS);
+}

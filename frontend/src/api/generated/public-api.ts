@@ -395,7 +395,7 @@ export interface paths {
     put?: never;
     /**
      * Check credentials; open a session with an access and a refresh token
-     * @description After LOCKOUT_THRESHOLD wrong passwords for one account within LOCKOUT_MINUTES, that account is refused with 429 ACCOUNT_LOCKED and Retry-After, from any address.
+     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md).
      *
      *     No access token needed at the gateway.
      */
@@ -460,7 +460,7 @@ export interface paths {
     get?: never;
     /**
      * Change the password; every other session of the account is signed out
-     * @description Changes the password after checking the current one. Every other session of the account is revoked; the session that asked stays signed in.
+     * @description Changes the password after checking the current one. Every other session of the account is revoked; the session that asked stays signed in. Wrong current passwords count as wrong logins (docs/security.md): after LOCKOUT_THRESHOLD from one address, 429 ACCOUNT_LOCKED with Retry-After.
      *
      *     No access token needed at the gateway.
      */
@@ -641,7 +641,7 @@ export interface paths {
     put?: never;
     /**
      * Check credentials; open a session with an access and a refresh token
-     * @description After LOCKOUT_THRESHOLD wrong passwords for one account within LOCKOUT_MINUTES, that account is refused with 429 ACCOUNT_LOCKED and Retry-After, from any address.
+     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md).
      *
      *     No access token needed at the gateway.
      *
@@ -1016,6 +1016,7 @@ export interface operations {
           | 'register'
           | 'logout'
           | 'password_change'
+          | 'password_change_failed'
           | 'role_change'
           | 'user_deleted'
           | 'refresh_token_reuse';
@@ -1977,6 +1978,7 @@ export interface operations {
           | 'register'
           | 'logout'
           | 'password_change'
+          | 'password_change_failed'
           | 'role_change'
           | 'user_deleted'
           | 'refresh_token_reuse';
