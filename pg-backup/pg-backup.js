@@ -355,13 +355,21 @@ function renderMetrics(configured, nextAt) {
 
 // ------------------------------------------------------------------------------------- serve
 
+// The backup.sh run under way, stopped with the process (its half-written dump and scratch
+// database are cleaned up by the next run).
+let current;
+
 function runBackup() {
   return new Promise((resolve) => {
     const child = spawn('bash', [join(HERE, 'backup.sh')], {
       stdio: 'inherit',
       env: { ...env, PGSERVICEFILE: SERVICE_FILE, BACKUP_DIR },
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    current = child;
+    child.on('exit', (code, signal) => {
+      current = undefined;
+      resolve(code ?? (signal ? 128 : 1));
+    });
     child.on('error', (err) => {
       complain(`cannot run backup.sh: ${err.message}`);
       resolve(1);
@@ -451,7 +459,13 @@ function serve() {
     process.on(signal, () => {
       stopping = true;
       clearTimeout(timer);
-      server.close(() => process.exit(0));
+      const running = current;
+      if (running) running.kill('SIGTERM');
+      server.close(() => {
+        if (running && running.exitCode === null && running.signalCode === null) {
+          running.once('exit', () => process.exit(0));
+        } else process.exit(0);
+      });
     });
   }
 }
