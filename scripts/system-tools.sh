@@ -17,7 +17,7 @@ declare -A wanted=(
   [psql]=postgresql-client
   [chromium-headless-shell]=chromium-headless-shell
   [restic]=restic
-  [sshd]=openssh-server
+  [/usr/sbin/sshd]=openssh-server # by path: not on a non-root PATH
   [ssh-keygen]=openssh-client
 )
 # A browser given by path (e.g. Google Chrome on a CI runner without Debian's chromium) will do.
