@@ -104,7 +104,8 @@ async function health(served: Served) {
 
 async function stop(served: Served): Promise<void> {
   if (served.child.exitCode !== null || served.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => served.child.once('exit', resolve));
+  // 'close': the process has exited and its output has all been read.
+  const exited = new Promise((resolve) => served.child.once('close', resolve));
   served.child.kill('SIGTERM');
   await exited;
 }
@@ -139,11 +140,11 @@ describe('pg-backup serve: catch-up at start and /health', () => {
       lastSuccess: started - 3 * DAY,
       grace: 0,
     });
-    const success = await until('the catch-up backup', () => {
-      const value = Number(stateOf(served.dir, database).last_success);
-      return Promise.resolve(value >= started ? value : undefined);
-    });
-    expect(success).toBeGreaterThanOrEqual(started);
+    // serve says when the next run is once backup.sh has ended.
+    await until('the end of the catch-up backup', () =>
+      Promise.resolve(served.output().includes('next backup at') ? true : undefined),
+    );
+    expect(Number(stateOf(served.dir, database).last_success)).toBeGreaterThanOrEqual(started);
     expect(served.output()).toContain(`no verified backup of ${database} since the scheduled run`);
     expect(served.output()).toContain('catch-up backup starting');
     expect(served.output()).toMatch(/verified: restored with the same 50 rows in 1 tables/);
@@ -179,9 +180,10 @@ describe('pg-backup serve: catch-up at start and /health', () => {
       [database, new Date(lastSuccess * 1000).toISOString()],
     ]);
     expect(body.late?.[0]?.due).toMatch(/T02:00:00\.000Z$/);
-    await until('the failed catch-up run', () =>
-      Promise.resolve(stateOf(served.dir, database).last_attempt_ok === '0' ? true : undefined),
+    await until('the end of the failed catch-up run', () =>
+      Promise.resolve(served.output().includes('next backup at') ? true : undefined),
     );
+    expect(stateOf(served.dir, database).last_attempt_ok).toBe('0');
     expect((await health(served)).status).toBe(503);
     await stop(served);
     expect(served.output()).toContain('backup failed; the existing backups are untouched');
@@ -189,8 +191,8 @@ describe('pg-backup serve: catch-up at start and /health', () => {
     // Within the grace after a start, the catch-up is still allowed to finish.
     const patient = await serve({ urls: unreachable, database, lastSuccess, grace: 3600 });
     expect((await health(patient)).status).toBe(200);
-    await until('the second failed catch-up run', () =>
-      Promise.resolve(stateOf(patient.dir, database).last_attempt_ok === '0' ? true : undefined),
+    await until('the end of the second failed catch-up run', () =>
+      Promise.resolve(patient.output().includes('next backup at') ? true : undefined),
     );
     expect((await health(patient)).status).toBe(200);
     await stop(patient);
