@@ -159,8 +159,13 @@ dump_with_counts() {
   coproc SNAPSHOT { PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-10}" psql --no-password --no-psqlrc -X -q -A -t \
     -v ON_ERROR_STOP=1 --dbname="service=$db" 2>"$errors"; }
   local to="${SNAPSHOT[1]}" from="${SNAPSHOT[0]}" pid="$SNAPSHOT_PID"
+  # SIGPIPE ignored while writing (not from a subshell: bash closes a coprocess' pipes in
+  # subshells): if psql has already died (no server), the write fails instead of ending this
+  # script, and the missing reply below says why.
+  trap '' PIPE
   printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' 'SELECT pg_export_snapshot();' \
-    "$COUNT_ROWS_SQL" '\echo -- end of counts' >&"$to" 2>/dev/null || true
+    "$COUNT_ROWS_SQL" '\echo -- end of counts' 1>&"$to" 2>/dev/null || true
+  trap - PIPE
   snapshot=""
   : >"$counts"
   if read -r -t 600 snapshot <&"$from"; then
@@ -177,7 +182,9 @@ dump_with_counts() {
   fi
   PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-10}" pg_dump --no-password --dbname="service=$db" \
     --snapshot="$snapshot" | gzip -6 >"$partial" || status=$?
-  printf '%s\n' 'COMMIT;' >&"$to" 2>/dev/null || true
+  trap '' PIPE
+  printf '%s\n' 'COMMIT;' 1>&"$to" 2>/dev/null || true
+  trap - PIPE
   exec {to}>&-
   wait "$pid" 2>/dev/null || true
   return "$status"
