@@ -137,14 +137,18 @@ migrate: ## apply pending migrations in the running containers (they also migrat
 	  $(COMPOSE) exec -T $$service node ../shared/dist/migrate-command.js up || exit 1; \
 	done
 
-backup: ## dump the three databases now, into ./backups (verified; the newest 5 of each kept)
-	$(COMPOSE) exec -T -u node pg-backup backup.sh
+backup: ## dump the three databases now, into ./backups (verified by a restore; the newest 5 of each kept) [ACCEPT_SHRINK=<db>|all]
+	$(COMPOSE) exec -T -u node -e BACKUP_ACCEPT_SHRINK=$(ACCEPT_SHRINK) pg-backup backup.sh
 
-restore: ## restore a dump: make restore DB=users_db FILE=backups/users_db_<time>.sql.gz [INTO=scratch_db] [REPLACE=1]
-	@if [ -z "$(DB)" ] || [ -z "$(FILE)" ]; then \
-	  echo "usage: make restore DB=<auth_logs_db|users_db|social_logs_db> FILE=backups/<file>.sql.gz [INTO=<database>] [REPLACE=1]"; exit 2; \
+restore: ## restore a dump: make restore DB=users_db FILE=backups/users_db_<time>.sql.gz (or REMOTE=latest|<snapshot>) [INTO=scratch_db] [REPLACE=1]
+	@if [ -z "$(DB)" ] || [ -z "$(FILE)$(REMOTE)" ]; then \
+	  echo "usage: make restore DB=<auth_logs_db|users_db|social_logs_db> FILE=backups/<file>.sql.gz|REMOTE=<latest|snapshot> [INTO=<database>] [REPLACE=1]"; exit 2; \
 	fi
-	$(COMPOSE) exec -T -u node -e RESTORE_REPLACE=$(if $(REPLACE),1,0) pg-backup restore.sh $(DB) $(notdir $(FILE)) $(INTO)
+	$(COMPOSE) exec -T -u node -e RESTORE_REPLACE=$(if $(REPLACE),1,0) pg-backup restore.sh $(DB) $(if $(REMOTE),remote:$(REMOTE),$(notdir $(FILE))) $(INTO)
+
+.PHONY: remote-backups
+remote-backups: ## list the copies in BACKUP_REMOTE (restic snapshots) [DB=<database>]
+	$(COMPOSE) exec -T -u node pg-backup remote.sh snapshots $(DB)
 
 test-compose: $(STAMP) ## build and start the stack in Docker and test it end to end through https (minutes)
 	npx vitest run --config test/ops/compose.vitest.config.ts

@@ -1,6 +1,7 @@
 // The pg-backup container's process (docs/compatibility.md#fix-backups):
-//   node pg-backup.js [serve]   write the libpq service file, run backup.sh on BACKUP_SCHEDULE,
-//                               serve /metrics (the pg_backup_* gauges) and /health
+//   node pg-backup.js [serve]   write the libpq service file, run backup.sh on BACKUP_SCHEDULE
+//                               (and at once when the last scheduled run was missed), serve
+//                               /metrics (the pg_backup_* gauges) and /health
 //   node pg-backup.js next [N]  print the next N times BACKUP_SCHEDULE fires
 //   node pg-backup.js metrics   print the metrics once
 //
@@ -11,7 +12,11 @@
 //                         password on a command line
 //   BACKUP_SCHEDULE       cron syntax, five fields or @daily/@hourly (default "0 2 * * *",
 //                         in the time zone TZ, UTC by default)
-//   BACKUP_DIR            where dumps go (/backups); BACKUP_KEEP (5) is read by backup.sh
+//   BACKUP_DIR            where dumps go (/backups); BACKUP_KEEP (5), BACKUP_MAX_SHRINK and
+//                         BACKUP_REMOTE… are read by backup.sh and remote.sh
+//   BACKUP_GRACE_SECONDS  how long after a scheduled time its verified backup may take (7200):
+//                         /health answers 503 once a database's newest verified backup is
+//                         older than the last scheduled time that is this far in the past
 //   METRICS_PORT          the port of /metrics and /health (9188)
 // No dependency beyond Node itself.
 import { spawn } from 'node:child_process';
@@ -28,6 +33,7 @@ const BACKUP_DIR = env.BACKUP_DIR || '/backups';
 const SCHEDULE = env.BACKUP_SCHEDULE || '0 2 * * *';
 const SERVICE_FILE = env.PGSERVICEFILE || '/tmp/pg_service.conf';
 const METRICS_PORT = Number(env.METRICS_PORT || 9188);
+const GRACE_TEXT = env.BACKUP_GRACE_SECONDS || '7200';
 const STARTED = Date.now() / 1000;
 
 const say = (message) =>
@@ -121,6 +127,56 @@ function nextRun(schedule, after) {
     t.setMinutes(t.getMinutes() + 1);
   }
   throw new Error('the schedule never fires');
+}
+
+/** The last minute at or before `at` (local time, TZ) that the schedule allows. */
+function previousRun(schedule, at) {
+  const t = new Date(at.getTime());
+  t.setSeconds(0, 0);
+  for (let i = 0; i < 5 * 366 * 24 * 60; i++) {
+    const dayOk = schedule.anyDay
+      ? schedule.days.has(t.getDate()) || schedule.weekdays.has(t.getDay())
+      : schedule.days.has(t.getDate()) && schedule.weekdays.has(t.getDay());
+    if (!schedule.months.has(t.getMonth() + 1) || !dayOk) {
+      // The last minute of the day before.
+      t.setHours(0, 0, 0, 0);
+      t.setMinutes(-1);
+      continue;
+    }
+    if (!schedule.hours.has(t.getHours())) {
+      t.setMinutes(0, 0, 0);
+      t.setMinutes(-1);
+      continue;
+    }
+    if (schedule.minutes.has(t.getMinutes())) return t;
+    t.setMinutes(t.getMinutes() - 1);
+  }
+  throw new Error('the schedule never fires');
+}
+
+function graceSeconds() {
+  if (!/^\d+$/.test(GRACE_TEXT)) {
+    throw new Error(`BACKUP_GRACE_SECONDS: "${GRACE_TEXT}" is not a whole number of seconds`);
+  }
+  return Number(GRACE_TEXT);
+}
+
+/**
+ * The databases whose newest verified backup is older than the schedule allows: the last
+ * scheduled time that is at least `grace` seconds past must have a verified backup after it.
+ * Within `grace` of the process' start nothing is late yet: the catch-up run is under way.
+ */
+function lateBackups(schedule, configured, grace, now = new Date()) {
+  if (now.getTime() / 1000 < STARTED + grace) return [];
+  const due = previousRun(schedule, new Date(now.getTime() - grace * 1000));
+  return configured
+    .map((database) => ({ database, lastSuccess: readState(database).last_success }))
+    .filter(({ lastSuccess }) => lastSuccess === undefined || lastSuccess * 1000 < due.getTime())
+    .map(({ database, lastSuccess }) => ({
+      database,
+      lastSuccess: lastSuccess === undefined ? null : new Date(lastSuccess * 1000).toISOString(),
+      due: due.toISOString(),
+    }));
 }
 
 // ------------------------------------------------------------------------------ service file
@@ -239,6 +295,26 @@ const GAUGES = [
     'last_duration',
     'Time the last verified dump of the database took',
   ],
+  [
+    'pg_backup_last_rows',
+    'last_rows',
+    'Rows in the last verified dump of the database, every table restored and counted',
+  ],
+  [
+    'pg_backup_suspicious',
+    'suspicious',
+    '1 if the last verified dump lost more than BACKUP_MAX_SHRINK of the rows of the last accepted one (it rotated nothing out)',
+  ],
+  [
+    'pg_backup_remote_last_success_timestamp_seconds',
+    'remote_last_success',
+    'Unix time the last verified dump of the database reached BACKUP_REMOTE',
+  ],
+  [
+    'pg_backup_remote_last_attempt_success',
+    'remote_last_attempt_ok',
+    '1 if the last copy of the database to BACKUP_REMOTE succeeded, 0 if it failed',
+  ],
 ];
 
 /** The Prometheus text exposition of every database's backup state. */
@@ -258,6 +334,9 @@ function renderMetrics(configured, nextAt) {
       if (value !== undefined) out.push(`${name}${label(db)} ${value}`);
     }
   }
+  out.push('# HELP pg_backup_remote_configured 1 if verified dumps are copied to BACKUP_REMOTE');
+  out.push('# TYPE pg_backup_remote_configured gauge');
+  out.push(`pg_backup_remote_configured ${env.BACKUP_REMOTE ? 1 : 0}`);
   out.push('# HELP pg_backup_files Verified dumps of the database kept in the backup folder');
   out.push('# TYPE pg_backup_files gauge');
   for (const db of databases) out.push(`pg_backup_files${label(db)} ${keptDumps(db)}`);
@@ -276,13 +355,21 @@ function renderMetrics(configured, nextAt) {
 
 // ------------------------------------------------------------------------------------- serve
 
+// The backup.sh run under way, stopped with the process (its half-written dump and scratch
+// database are cleaned up by the next run).
+let current;
+
 function runBackup() {
   return new Promise((resolve) => {
     const child = spawn('bash', [join(HERE, 'backup.sh')], {
       stdio: 'inherit',
       env: { ...env, PGSERVICEFILE: SERVICE_FILE, BACKUP_DIR },
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    current = child;
+    child.on('exit', (code, signal) => {
+      current = undefined;
+      resolve(code ?? (signal ? 128 : 1));
+    });
     child.on('error', (err) => {
       complain(`cannot run backup.sh: ${err.message}`);
       resolve(1);
@@ -295,6 +382,7 @@ function serve() {
   if (services.size === 0)
     throw new Error('BACKUP_DATABASE_URLS: missing; expected postgres:// URLs');
   const schedule = parseSchedule(SCHEDULE);
+  const grace = graceSeconds();
   writeServiceFile(services);
   const configured = [...services.keys()];
   let nextAt = nextRun(schedule, new Date());
@@ -307,8 +395,21 @@ function serve() {
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       response.end(renderMetrics(configured, nextAt));
     } else if (request.method === 'GET' && path === '/health') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ service: 'pg-backup', status: 'healthy' }));
+      const late = lateBackups(schedule, configured, grace);
+      response.writeHead(late.length === 0 ? 200 : 503, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify(
+          late.length === 0
+            ? { service: 'pg-backup', status: 'healthy' }
+            : {
+                service: 'pg-backup',
+                status: 'unhealthy',
+                error: `No verified backup since the scheduled run of ${late[0]?.due ?? ''}`,
+                code: 'BACKUP_STALE',
+                late,
+              },
+        ),
+      );
     } else {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: 'Not found', code: 'NOT_FOUND' }));
@@ -316,17 +417,33 @@ function serve() {
   });
   server.listen(METRICS_PORT, '0.0.0.0');
 
+  // A run missed while the job was down (or one that failed) is caught up at start: when a
+  // database's newest verified backup predates the last scheduled time, or it has none.
+  const lastDue = previousRun(schedule, new Date());
+  const missed = configured.filter((database) => {
+    const lastSuccess = readState(database).last_success;
+    return lastSuccess === undefined || lastSuccess * 1000 < lastDue.getTime();
+  });
+  let catchUp = missed.length > 0;
+  if (catchUp) {
+    say(
+      `no verified backup of ${missed.join(', ')} since the scheduled run of ` +
+        `${lastDue.toISOString()}: backing up now`,
+    );
+  }
+
   const wait = () => {
     if (stopping) return;
-    const remaining = nextAt.getTime() - Date.now();
+    const remaining = catchUp ? 0 : nextAt.getTime() - Date.now();
     if (remaining > 0) {
       // In steps of at most a minute, so a changed clock (or a suspended host) is noticed.
       timer = setTimeout(wait, Math.min(remaining, 60_000));
       return;
     }
-    say('scheduled backup starting');
+    say(catchUp ? 'catch-up backup starting' : 'scheduled backup starting');
+    catchUp = false;
     void runBackup().then((code) => {
-      if (code !== 0) complain(`scheduled backup exited with ${code}`);
+      if (code !== 0) complain(`backup exited with ${code}`);
       nextAt = nextRun(schedule, new Date());
       say(`next backup at ${nextAt.toISOString()}`);
       wait();
@@ -342,7 +459,13 @@ function serve() {
     process.on(signal, () => {
       stopping = true;
       clearTimeout(timer);
-      server.close(() => process.exit(0));
+      const running = current;
+      if (running) running.kill('SIGTERM');
+      server.close(() => {
+        if (running && running.exitCode === null && running.signalCode === null) {
+          running.once('exit', () => process.exit(0));
+        } else process.exit(0);
+      });
     });
   }
 }

@@ -3,7 +3,9 @@
 #
 # Restores a dump made by backup.sh. DATABASE names the server and credentials (a libpq
 # service of PGSERVICEFILE, as for backup.sh); FILE is a <database>_<time>.sql.gz (a bare
-# name is looked up in $BACKUP_DIR); TARGET is the database to restore into, DATABASE itself
+# name is looked up in $BACKUP_DIR), or remote:<snapshot> (remote:latest) for a copy of
+# DATABASE in the restic repository BACKUP_REMOTE (remote.sh fetches it; `remote.sh
+# snapshots DATABASE` lists them); TARGET is the database to restore into, DATABASE itself
 # by default.
 #
 #   - the file is verified first (gzip test, pg_dump's completion line): a damaged dump is
@@ -31,9 +33,22 @@ fi
 database="$1"
 file="$2"
 target="${3:-$1}"
-[ -f "$file" ] || file="$BACKUP_DIR/$file"
-[ -f "$file" ] || die "$2: no such file (nor in $BACKUP_DIR)"
 case "$target" in *[!A-Za-z0-9_]* | '') die "$target: a database name is letters, digits and _" ;; esac
+case "$file" in
+  remote:*)
+    # The copy comes back from the remote repository into a private temporary folder, and is
+    # then checked and loaded like any local dump.
+    fetched="$(mktemp -d)"
+    trap 'rm -rf "$fetched"' EXIT
+    bash "$(dirname "${BASH_SOURCE[0]}")/remote.sh" fetch "$database" "${file#remote:}" \
+      "$fetched/${database}_remote.sql.gz" || die "$file: cannot fetch it from BACKUP_REMOTE; nothing was changed"
+    file="$fetched/${database}_remote.sql.gz"
+    ;;
+  *)
+    [ -f "$file" ] || file="$BACKUP_DIR/$file"
+    [ -f "$file" ] || die "$2: no such file (nor in $BACKUP_DIR)"
+    ;;
+esac
 
 gzip -t "$file" 2>/dev/null || die "$file: not a valid gzip file; nothing was changed"
 gzip -dc "$file" | tail -n 5 | grep -q '^-- PostgreSQL database dump complete' \

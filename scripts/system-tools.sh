@@ -2,7 +2,8 @@
 # The real programs the tests drive, from Debian's packages: redis-server (shared rate limits),
 # prometheus, promtool and node-exporter (dashboard-api, alert rules), nginx (its config and
 # routing), pg_dump and psql (backups), Chromium's headless shell (the frontend in a real
-# browser, at half the CPU of the full browser's headless mode). Installed when missing and
+# browser, at half the CPU of the full browser's headless mode), restic, sshd and ssh-keygen
+# (backups copied off the host to an SFTP server). Installed when missing and
 # running as root; otherwise the missing packages are named and it fails.
 set -euo pipefail
 
@@ -15,6 +16,9 @@ declare -A wanted=(
   [pg_dump]=postgresql-client
   [psql]=postgresql-client
   [chromium-headless-shell]=chromium-headless-shell
+  [restic]=restic
+  [/usr/sbin/sshd]=openssh-server # by path: not on a non-root PATH
+  [ssh-keygen]=openssh-client
 )
 # A browser given by path (e.g. Google Chrome on a CI runner without Debian's chromium) will do.
 if [[ -n ${CHROMIUM_PATH:-} && -x ${CHROMIUM_PATH} ]]; then unset 'wanted[chromium-headless-shell]'; fi

@@ -106,10 +106,22 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('dumps to <db>_<time>.sql.gz, verified, owner-only, and records the success', () => {
+  it('dumps to <db>_<time>.sql.gz, verified by a restore, owner-only, and records the success', async () => {
     const result = backup();
     expect(result.status, result.output).toBe(0);
     expect(result.stdout).toContain(`${database}: wrote`);
+    // Restored into a scratch database whose tables held the rows counted in the dumped
+    // snapshot (the 200 social logs, the 5 audit events and the migrations' own table).
+    expect(result.stdout).toMatch(/verified: restored with the same \d+ rows in 3 tables/);
+    expect(readFileSync(join(backups, '.state', `${database}.counts`), 'utf8')).toContain(
+      'public.social_logs\t200\n',
+    );
+    const scratchLeft = await withClient(urlFor('postgres'), (client) =>
+      client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'pgbackup_verify_%'`),
+    );
+    expect(scratchLeft.rows.map((row: { datname: string }) => row.datname)).not.toContain(
+      `pgbackup_verify_${database}`,
+    );
     const files = dumps();
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(new RegExp(`^${database}_`));
@@ -119,6 +131,7 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     expect(recorded.last_attempt_ok).toBe('1');
     expect(Number(recorded.last_success)).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(Number(recorded.last_size)).toBe(statSync(join(backups, files[0] ?? '')).size);
+    expect(recorded.suspicious).toBe('0');
   });
 
   it('restores into a scratch database with the same rows, triggers included', async () => {
@@ -256,6 +269,111 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     expect(result.stdout).not.toContain(
       'pg_backup_last_success_timestamp_seconds{database="never_backed_up"}',
     );
+  });
+
+  it('keeps a dump that lost most of a table without rotating anything out, until the shrink is accepted', async () => {
+    const metric = (name: string) => {
+      const result = run('node', [repoPath('pg-backup/pg-backup.js'), 'metrics'], {
+        env: { ...process.env, BACKUP_DIR: backups, BACKUP_DATABASE_URLS: urlFor(database) },
+      });
+      return new RegExp(`^${name}\\{database="${database}"\\} (\\S+)$`, 'm').exec(
+        result.stdout,
+      )?.[1];
+    };
+    const mine = () => dumps().filter((name) => name.startsWith(`${database}_`));
+    expect(mine()).toHaveLength(5);
+    expect(metric('pg_backup_suspicious')).toBe('0');
+    // An emptied table: the dump is as valid and restorable as any other.
+    await withClient(urlFor(database), (client) => client.query('DELETE FROM social_logs'));
+
+    const shrunk = backup({ BACKUP_KEEP: '5' });
+    expect(shrunk.status, shrunk.output).toBe(0);
+    expect(shrunk.stdout).toMatch(/verified: restored with the same/);
+    expect(shrunk.stderr).toContain(`${database}: SUSPICIOUS dump kept, nothing rotated out`);
+    expect(shrunk.stderr).toContain('public.social_logs: 200 -> 0 rows');
+    expect(shrunk.stdout).not.toContain('removed');
+    expect(mine()).toHaveLength(6);
+    expect(state().suspicious).toBe('1');
+    expect(metric('pg_backup_suspicious')).toBe('1');
+
+    // The older copies stay the reference: the next night is suspicious too, still rotating
+    // nothing, so five nights of an empty table never push the good copies out.
+    const again = backup({ BACKUP_KEEP: '5' });
+    expect(again.status, again.output).toBe(0);
+    expect(again.stderr).toContain('public.social_logs: 200 -> 0 rows');
+    expect(mine()).toHaveLength(7);
+
+    // Once someone says the rows were removed on purpose, the dump becomes the reference and
+    // the rotation resumes.
+    const accepted = backup({ BACKUP_KEEP: '5', BACKUP_ACCEPT_SHRINK: database });
+    expect(accepted.status, accepted.output).toBe(0);
+    expect(accepted.stdout).toContain(`${database}: shrink accepted`);
+    expect(accepted.stderr).not.toContain('SUSPICIOUS');
+    expect(mine()).toHaveLength(5);
+    expect(metric('pg_backup_suspicious')).toBe('0');
+    expect(readFileSync(join(backups, '.state', `${database}.counts`), 'utf8')).toContain(
+      'public.social_logs\t0\n',
+    );
+  });
+
+  it('refuses a BACKUP_MAX_SHRINK that is not a percentage, in one line', () => {
+    const refused = backup({ BACKUP_MAX_SHRINK: '150' });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('BACKUP_MAX_SHRINK must be a percentage from 0 to 100');
+  });
+});
+
+describe('pg-backup: a dump that passes every file check but does not restore', () => {
+  // A CHECK constraint calling a function whose body names a table without its schema: the
+  // database works, pg_dump writes a complete, valid dump, and loading it fails (pg_dump
+  // empties search_path). Only a restore shows it.
+  const database = uniqueName('cb_backup_unrestorable');
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cb-backup-unrestorable-'));
+    writeFileSync(join(dir, 'pg_service.conf'), serviceSection(database, database), {
+      mode: 0o600,
+    });
+    await withClient(urlFor('postgres'), (client) => client.query(`CREATE DATABASE ${database}`));
+    await withClient(urlFor(database), (client) =>
+      client.query(`
+        CREATE TABLE allowed (v int);
+        INSERT INTO allowed VALUES (1);
+        CREATE FUNCTION is_allowed(int) RETURNS boolean LANGUAGE sql
+          AS 'SELECT EXISTS (SELECT 1 FROM allowed WHERE v = $1)';
+        CREATE TABLE guarded (v int CHECK (is_allowed(v)));
+        INSERT INTO guarded SELECT 1 FROM generate_series(1, 100);`),
+    );
+  });
+
+  afterAll(async () => {
+    await dropDatabases(database);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is not verified: no dump is kept, the good copies stay, the failure is recorded', () => {
+    const backups = join(dir, 'backups');
+    mkdirSync(backups, { mode: 0o700 });
+    const good = `${database}_2020-01-01_02-00-00.sql.gz`;
+    writeFileSync(join(backups, good), 'an older, good copy');
+    const result = run('bash', [repoPath('pg-backup/backup.sh')], {
+      env: {
+        ...process.env,
+        BACKUP_DIR: backups,
+        BACKUP_KEEP: '1',
+        PGSERVICEFILE: join(dir, 'pg_service.conf'),
+      },
+    });
+    expect(result.status, result.output).toBe(1);
+    expect(result.stderr).toContain(
+      `${database}: the dump does not restore: ERROR:  relation "allowed" does not exist`,
+    );
+    expect(readdirSync(backups).filter((name) => !name.startsWith('.'))).toEqual([good]);
+    const recorded = readFileSync(join(backups, '.state', `${database}.prom-state`), 'utf8');
+    expect(recorded).toContain('last_attempt_ok=0');
+    expect(recorded).not.toContain('last_success=');
   });
 });
 
