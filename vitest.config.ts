@@ -37,16 +37,6 @@ const SLOW = new Set([
   'auth-service/test/admin-bootstrap.test.ts',
 ]);
 
-// A service's test files build apps in-process with inject(): each file re-importing Fastify,
-// TypeBox, pg and the service's own modules in a fresh worker cost about a third of their CPU.
-// Their files share a worker's modules instead (Vitest's isolate: false), which is safe because
-// no test file changes process-wide state: no process.env writes, no vi.mock or stubs, no global
-// dispatcher, and every app gets its own database. The one process-wide object is the metrics
-// registry (shared/src/metrics.ts), so tests read counters as a difference before and after,
-// never as an absolute value. The web app's tests (browser, generated clients) and the
-// repository's (make dev, processes, files) keep a fresh worker per file.
-const ISOLATED = new Set(['frontend']);
-
 /**
  * Failed files first, then the longest: the duration of the last run where Vitest remembers
  * one, else SLOW. The default order runs project after project, which would leave the slow
@@ -89,7 +79,6 @@ export default defineConfig({
           name: `@cloud-backend/${name}`,
           dir,
           include: ['test/**/*.test.ts'],
-          isolate: ISOLATED.has(name),
         },
       })),
       {

@@ -41,7 +41,7 @@ describe('/metrics', () => {
   });
 
   it('labels requests by route template, with the final status code', async () => {
-    // The registry belongs to the process, which other test files' apps share (vitest.config.ts):
+    // The registry belongs to the process, which every app built in it shares:
     // what these requests add is counted, not the total.
     const byTemplate = `http_requests_total{method="GET",endpoint="/users/:id",status_code="200",service="${SERVICE}"}`;
     const unmatched = `http_requests_total{method="GET",endpoint="unmatched",status_code="404",service="${SERVICE}"}`;
