@@ -28,15 +28,16 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-/** The image's defaults for the template variables (nginx/Dockerfile's ENV), as the tests read them. */
-function imageEnvironment(): Record<string, string> {
+/** The image's defaults for the template variables (nginx/Dockerfile's ENV); test/ops reads them too. */
+export function imageEnvironment(): Record<string, string> {
   const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(read('nginx/Dockerfile'))?.[1] ?? '';
   const env: Record<string, string> = {};
   for (const match of block.matchAll(/([A-Z_]+)=(\S+)/g)) env[match[1] ?? ''] = match[2] ?? '';
   return env;
 }
 
-function render(template: string, env: Record<string, string>): string {
+/** What the image's entrypoint does to a template: substitute the defined variables, ${VAR} and $VAR. */
+export function renderTemplate(template: string, env: Record<string, string>): string {
   let out = template;
   for (const [name, value] of Object.entries(env)) {
     out = out.replaceAll(`\${${name}}`, value).replace(new RegExp(`\\$${name}\\b`, 'g'), value);
@@ -89,7 +90,7 @@ export async function startNginx(gateways: string[]): Promise<RunningNginx> {
   const oldHttp2 = oldHttp2Syntax();
   mkdirSync(join(dir, 'conf.d'));
   for (const name of readdirSync(join(ROOT, 'nginx/templates'))) {
-    let text = render(read(`nginx/templates/${name}`), env)
+    let text = renderTemplate(read(`nginx/templates/${name}`), env)
       .replace(/listen 80 default_server;/, `listen 127.0.0.1:${String(httpPort)} default_server;`)
       .replace(
         /listen 443 ssl default_server;/,

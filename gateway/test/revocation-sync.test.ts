@@ -22,6 +22,19 @@ function feedOf(rows: Revocation[], reads: string[] = []) {
 }
 
 /** The mirror's behaviour in memory; `down` makes every call fail as with Redis away. */
+/** A feed that refuses, as an unreachable auth-service does, while `failing` is set. */
+function failingFeed(rows: Revocation[], failing: boolean) {
+  const read = feedOf(rows);
+  const feed = {
+    failing,
+    read: async (since: string) => {
+      if (feed.failing) throw new Error('connect ECONNREFUSED');
+      return read(since);
+    },
+  };
+  return feed;
+}
+
 function memoryMirror(leads: () => boolean) {
   const rows: Revocation[] = [];
   const state = { down: false, rows, syncedAt: 0 };
@@ -125,20 +138,16 @@ describe('RevocationSync', () => {
   });
 
   it('stays unsynced while the feed fails, and catches up when it answers', async () => {
-    let failing = true;
-    const read = feedOf([revocation(1)]);
+    const feed = failingFeed([revocation(1)], true);
     const sync = new RevocationSync({
       sessions: new RevokedSessions(),
-      readFeed: async (since) => {
-        if (failing) throw new Error('connect ECONNREFUSED');
-        return read(since);
-      },
+      readFeed: feed.read,
       pollMs: 1000,
       log,
     });
     await sync.tick();
     expect(sync.synced).toBe(false);
-    failing = false;
+    feed.failing = false;
     await sync.tick();
     expect(sync.synced).toBe(true);
   });
@@ -207,14 +216,10 @@ describe('RevocationSync', () => {
 
 describe('RevocationSync freshness (REVOCATION_MAX_STALENESS_MS)', () => {
   it('is current as of the start of its last complete read, and not after a failed one', async () => {
-    let failing = false;
-    const read = feedOf([revocation(1)]);
+    const feed = failingFeed([revocation(1)], false);
     const sync = new RevocationSync({
       sessions: new RevokedSessions(),
-      readFeed: async (since) => {
-        if (failing) throw new Error('connect ECONNREFUSED');
-        return read(since);
-      },
+      readFeed: feed.read,
       pollMs: 1000,
       log,
     });
@@ -225,7 +230,7 @@ describe('RevocationSync freshness (REVOCATION_MAX_STALENESS_MS)', () => {
     expect(sync.isCurrent(60_000)).toBe(true);
     expect(sync.isCurrent(1000, sync.currentAt + 1001)).toBe(false);
 
-    failing = true;
+    feed.failing = true;
     const readAt = sync.currentAt;
     await sync.tick();
     expect(sync.currentAt).toBe(readAt);

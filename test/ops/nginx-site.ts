@@ -15,25 +15,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
+import { imageEnvironment, renderTemplate } from '../../bench/lib/nginx.js';
 import { readRepoFile, repoPath, run } from './support.js';
 
-// The image's defaults for the template variables, from nginx/Dockerfile's ENV.
-export function imageEnvironment(): Record<string, string> {
-  const dockerfile = readRepoFile('nginx/Dockerfile');
-  const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
-  const env: Record<string, string> = {};
-  for (const match of block.matchAll(/([A-Z_]+)=(\S+)/g)) env[match[1] ?? ''] = match[2] ?? '';
-  return env;
-}
-
-/** What the images' entrypoints do: substitute the defined variables, ${VAR} and $VAR. */
-function render(template: string, env: Record<string, string>): string {
-  let out = template;
-  for (const [name, value] of Object.entries(env)) {
-    out = out.replaceAll(`\${${name}}`, value).replace(new RegExp(`\\$${name}\\b`, 'g'), value);
-  }
-  return out;
-}
+export { imageEnvironment };
 
 function nginxVersion(): [number, number, number] {
   const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run('nginx', ['-v']).output);
@@ -83,7 +68,7 @@ export async function renderSite(
 
   mkdirSync(join(dir, 'conf.d'));
   for (const name of readdirSync(repoPath('nginx/templates'))) {
-    let text = render(readRepoFile(`nginx/templates/${name}`), env);
+    let text = renderTemplate(readRepoFile(`nginx/templates/${name}`), env);
     text = text
       .replace(/listen 80 default_server;/, `listen 127.0.0.1:${httpPort} default_server;`)
       .replace(
@@ -114,6 +99,11 @@ export async function renderSite(
   });
   expect(made.status, made.output).toBe(0);
   return { dir, config: join(dir, 'nginx.conf'), httpPort, httpsPort };
+}
+
+/** `nginx -t` on a rendered site: whether nginx accepts the configuration as it stands. */
+export function checkSite(site: Site) {
+  return run('nginx', ['-t', '-c', site.config, '-p', site.dir, '-e', join(site.dir, 'error.log')]);
 }
 
 export interface Reply {

@@ -21,6 +21,7 @@ import {
   stopNginx,
   writeTrustedLoadBalancers,
   type Site,
+  checkSite,
 } from './nginx-site.js';
 import { readRepoFile, repoPath, run, requireTool } from './support.js';
 
@@ -38,15 +39,7 @@ describe('nginx configuration', () => {
     requireTool('nginx', 'nginx-light');
     const site = await renderSite('gateway:3000', '/usr/share/nginx/html');
     try {
-      const result = run('nginx', [
-        '-t',
-        '-c',
-        site.config,
-        '-p',
-        site.dir,
-        '-e',
-        join(site.dir, 'error.log'),
-      ]);
+      const result = checkSite(site);
       expect(result.status, result.output).toBe(0);
       expect(result.output).toContain('test is successful');
     } finally {
@@ -94,15 +87,7 @@ describe('nginx configuration', () => {
     requireTool('nginx', 'nginx-light');
     const site = await renderSite('gateway:3000', '/usr/share/nginx/html', '10.0.0.0/8,fd00::/8');
     try {
-      const result = run('nginx', [
-        '-t',
-        '-c',
-        site.config,
-        '-p',
-        site.dir,
-        '-e',
-        join(site.dir, 'error.log'),
-      ]);
+      const result = checkSite(site);
       expect(result.status, result.output).toBe(0);
     } finally {
       rmSync(site.dir, { recursive: true, force: true });
