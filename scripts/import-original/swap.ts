@@ -44,7 +44,11 @@ export async function targetState(
   });
 }
 
-/** Refuses while anything but this process is connected to one of the databases. */
+/**
+ * Refuses while any other client is connected to one of the databases. Only client backends
+ * count: an autovacuum worker busy on a freshly imported database is no user of it, and the
+ * rename that follows makes PostgreSQL stop such workers itself.
+ */
 export async function refuseConnected(
   target: Target,
   originals: OriginalDatabase[],
@@ -54,7 +58,8 @@ export async function refuseConnected(
     const result = await withClient(target.adminUrl(original, 'postgres'), (admin) =>
       admin.query<{ n: string; users: string }>(
         `SELECT count(*) AS n, string_agg(DISTINCT usename, ', ') AS users
-           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+           FROM pg_stat_activity
+          WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
         [name],
       ),
     );
