@@ -71,7 +71,10 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Headers are sent with the first bytes: a failure after that can only cut the file short,
     // which the log records (a client sees a download that did not complete).
     const csv = registerCsv(app.db, filter, events, request.query.delimiter ?? 'comma', (err) => {
-      request.log.error({ err }, 'the register CSV failed while it was being written');
+      // A client that goes away mid-download ends the stream early: not a failure of ours.
+      const closed = (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
+      if (closed) request.log.info('the register CSV download ended before its end');
+      else request.log.error({ err }, 'the register CSV failed while it was being written');
     });
     return (
       reply
