@@ -8,6 +8,8 @@ import { AuthLogsPage } from './pages/admin/auth-logs.js';
 import { EventQrPage } from './pages/admin/event-qr.js';
 import { EventReportPage } from './pages/admin/event-report.js';
 import { EventsPage } from './pages/admin/events.js';
+import { PersonAttendancePage } from './pages/admin/person-attendance.js';
+import { AttendanceRegisterPage } from './pages/admin/register.js';
 import { UsersPage } from './pages/admin/users.js';
 import { AttendancePage } from './pages/attendance.js';
 import { CheckInPage } from './pages/check-in.js';
@@ -59,6 +61,12 @@ const ROUTES: RouteDefinition[] = [
   { pattern: '/admin/users', access: 'admin', render: () => <UsersPage /> },
   { pattern: '/admin/auth-logs', access: 'admin', render: () => <AuthLogsPage /> },
   { pattern: '/admin/audit', access: 'admin', render: () => <AuditPage /> },
+  { pattern: '/admin/register', access: 'admin', render: () => <AttendanceRegisterPage /> },
+  {
+    pattern: '/admin/users/:id/attendance',
+    access: 'admin',
+    render: (p, l) => <PersonAttendancePage userId={p.id ?? ''} location={l} />,
+  },
 ];
 
 function NavLink({ to, current, children }: { to: string; current: string; children: string }) {
@@ -99,6 +107,9 @@ function Navigation({ state, path }: { state: SessionState; path: string }) {
               <>
                 <NavLink to="/admin/events" current={path}>
                   Events
+                </NavLink>
+                <NavLink to="/admin/register" current={path}>
+                  Register
                 </NavLink>
                 <NavLink to="/admin/users" current={path}>
                   Users

@@ -179,6 +179,16 @@ const VALID: Record<string, (context: Context) => Request> = {
     params: { event_id: eventId, user_id: localUserId },
     body: { status: 'family', motivazione: 'a wedding' },
   }),
+  getPersonAttendance: ({ admin }) => ({
+    who: 'admin',
+    params: { user_id: admin.user.id },
+    query: { from: '2030-01-01', to: '2030-12-31' },
+  }),
+  getRegister: () => ({ who: 'admin', query: { from: '2030-01-01', to: '2030-12-31' } }),
+  exportRegister: () => ({
+    who: 'admin',
+    query: { from: '2030-01-01', to: '2030-12-31', delimiter: 'semicolon' },
+  }),
   recordSocialEvent: () => ({
     who: 'user',
     body: {

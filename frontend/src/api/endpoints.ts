@@ -1,5 +1,8 @@
 import type { ApiClient, Download } from './client.js';
 import type {
+  AttendanceRegister,
+  AttendanceRegisterCsvQuery,
+  AttendanceRegisterQuery,
   AttendanceStatus,
   AuditPage,
   AuditQuery,
@@ -20,6 +23,7 @@ import type {
   NewEventBody,
   NewSocialLog,
   PasswordBody,
+  PersonReport,
   PasswordChanged,
   Profile,
   QrContent,
@@ -120,6 +124,14 @@ export function createApi(client: ApiClient) {
       ),
     exportCsv: (eventId: string): Promise<Download> =>
       client.download(`/user/qr/admin/events/${segment(eventId)}/export.csv`),
+    personAttendance: (userId: number, from: string, to: string) =>
+      client.json<PersonReport>('GET', `/user/qr/admin/users/${String(userId)}/attendance`, {
+        query: { from, to },
+      }),
+    attendanceRegister: (query: AttendanceRegisterQuery) =>
+      client.json<AttendanceRegister>('GET', '/user/qr/admin/register', { query }),
+    attendanceRegisterCsv: (query: AttendanceRegisterCsvQuery): Promise<Download> =>
+      client.download('/user/qr/admin/register.csv', { query }),
 
     // social-log-service, through /api/social
     postSocialLog: (entry: NewSocialLog) =>

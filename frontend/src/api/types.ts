@@ -93,6 +93,28 @@ export type AttendanceStatus = AttendanceUser['status'];
 export type StatusBody = RequestBody<SetStatus>;
 export type StatusUpdated = Reply<SetStatus['responses'][200]>;
 
+// user-service, reports across events
+type PersonAttendance = Api['/user/qr/admin/users/{user_id}/attendance']['get'];
+type RegisterOp = Api['/user/qr/admin/register']['get'];
+
+export type PersonReport = Reply<PersonAttendance['responses'][200]>;
+export type PersonReportEvent = PersonReport['events'][number];
+/** A status in a report: one of the 7, or not_checked_in for an event without a row. */
+export type ReportStatus = PersonReportEvent['status'];
+export type ReportTotals = PersonReport['totals'];
+export type AttendanceRegisterQuery = Query<RegisterOp>;
+export type AttendanceRegister = Reply<RegisterOp['responses'][200]>;
+export type AttendanceRegisterPerson = AttendanceRegister['people'][number];
+export type ReportEvent = AttendanceRegister['events'][number];
+type RegisterCsvOp = Api['/user/qr/admin/register.csv']['get'];
+export type AttendanceRegisterCsvQuery = Query<RegisterCsvOp>;
+/** Who a register lists: `attended` (default) or `all`. */
+export type RegisterPeople = NonNullable<NonNullable<RegisterOp['parameters']['query']>['people']>;
+/** The CSV's separator: `comma` (default) or `semicolon`. */
+export type CsvDelimiter = NonNullable<
+  NonNullable<RegisterCsvOp['parameters']['query']>['delimiter']
+>;
+
 // social-log-service
 type SocialLogs = Api['/api/social/logs']['get'];
 type Audit = Api['/api/social/audit']['get'];

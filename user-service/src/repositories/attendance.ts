@@ -6,7 +6,7 @@ import type { Db } from './db.js';
  * scan. The not_registered rows the original's old tables were pre-filled with stay out, as
  * they did in its report (it listed rows with scanned_at only).
  */
-const LISTED = `(a.scanned_at IS NOT NULL OR a.status <> 'not_registered'
+export const LISTED = `(a.scanned_at IS NOT NULL OR a.status <> 'not_registered'
   OR a.motivazione IS NOT NULL OR a.updated_by IS NOT NULL)`;
 
 export interface AttendanceRow {

@@ -858,6 +858,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/user/qr/admin/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The register over a date range: people × events, a page of people at a time
+     * @description The range's events (by date) and a page of people (by surname, name and id), each with one status per event and their totals. Admin role required. from and to must be dates with from not after to, at most 366 days apart counting both (400 INVALID_DATE_RANGE).
+     *
+     *     Needs an access token with the admin role, checked at the gateway.
+     */
+    get: operations['getRegister'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/user/qr/admin/register.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The register over a date range as a CSV file
+     * @description Every person of the register (people × events) as CSV: UTF-8 with a byte order mark, RFC 4180 quoting, comma-separated or, with delimiter=semicolon, semicolon-separated for spreadsheets in locales such as Italian. Admin role required. from and to must be dates with from not after to, at most 366 days apart counting both (400 INVALID_DATE_RANGE).
+     *
+     *     Needs an access token with the admin role, checked at the gateway.
+     */
+    get: operations['exportRegister'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/user/qr/admin/users/{user_id}/attendance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One person's attendance over a date range, with their rate
+     * @description Every event whose date falls in the range, with the person's status for it (not_checked_in when they have none), and their totals; only present counts as attended. Admin role required. from and to must be dates with from not after to, at most 366 days apart counting both (400 INVALID_DATE_RANGE).
+     *
+     *     Needs an access token with the admin role, checked at the gateway.
+     */
+    get: operations['getPersonAttendance'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/user/qr/attendance/history': {
     parameters: {
       query?: never;
@@ -3557,6 +3623,211 @@ export interface operations {
             qr_content: string;
             /** @description data:image/png;base64,… (256×256 PNG) */
             qr_image_base64: string;
+          };
+        };
+      };
+    };
+  };
+  getRegister: {
+    parameters: {
+      query: {
+        /** @description first day, YYYY-MM-DD (included) */
+        from: string;
+        /** @description last day, YYYY-MM-DD (included); at most 366 days after from, counting both */
+        to: string;
+        /** @description attended (default): everyone with a check-in or a status on an event of the range; all: also every other account that is not deleted and not an admin */
+        people?: 'attended' | 'all';
+        /** @description page number from 1 (default 1) */
+        page?: string;
+        /** @description people per page, 1 to 100 (default 10) */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            to: string;
+            events: {
+              event_id: string;
+              event_name: string;
+              /**
+               * Format: date
+               * @description YYYY-MM-DD
+               */
+              date: string;
+            }[];
+            people: {
+              user_id: number;
+              name: string;
+              surname: string;
+              /** @description the email, else the username, else null */
+              email: string | null;
+              /** @description the account was deleted in auth-service */
+              deleted: boolean;
+              /** @description one per event, in order */
+              statuses: (
+                | (
+                    | 'present'
+                    | 'not_registered'
+                    | 'hospital'
+                    | 'family'
+                    | 'emergency'
+                    | 'vacancy'
+                    | 'personal'
+                  )
+                | 'not_checked_in'
+              )[];
+              /** @description a person's counts over the range's events */
+              totals: {
+                /** @description events in the range */
+                events: number;
+                /** @description events with status present */
+                present: number;
+                /** @description events with hospital, family, emergency, vacancy or personal */
+                justified: number;
+                /** @description events with not_registered or not_checked_in */
+                absent: number;
+                /** @description present ÷ events × 100, unrounded; null when the range has no event */
+                attendance_rate: number | null;
+              };
+            }[];
+            /** @description people in the register */
+            total: number;
+            page: number;
+            limit: number;
+          };
+        };
+      };
+    };
+  };
+  exportRegister: {
+    parameters: {
+      query: {
+        /** @description first day, YYYY-MM-DD (included) */
+        from: string;
+        /** @description last day, YYYY-MM-DD (included); at most 366 days after from, counting both */
+        to: string;
+        /** @description attended (default): everyone with a check-in or a status on an event of the range; all: also every other account that is not deleted and not an admin */
+        people?: 'attended' | 'all';
+        /** @description comma (default) or semicolon */
+        delimiter?: 'comma' | 'semicolon';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description surname, name, email, user_id, one column per event ("<name> (<date>)") holding its status, then present, justified, absent, events, attendance_rate */
+      200: {
+        headers: {
+          /** @description attachment; filename="register-<from>-<to>.csv" */
+          'Content-Disposition'?: unknown;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+        };
+      };
+    };
+  };
+  getPersonAttendance: {
+    parameters: {
+      query: {
+        /** @description first day, YYYY-MM-DD (included) */
+        from: string;
+        /** @description last day, YYYY-MM-DD (included); at most 366 days after from, counting both */
+        to: string;
+      };
+      header?: never;
+      path: {
+        /** @description a decimal user id */
+        user_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user: {
+              user_id: number;
+              name: string;
+              surname: string;
+              /** @description the email, else the username, else null */
+              email: string | null;
+              /** @description the account was deleted in auth-service */
+              deleted: boolean;
+            };
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            to: string;
+            events: {
+              event_id: string;
+              event_name: string;
+              /**
+               * Format: date
+               * @description YYYY-MM-DD
+               */
+              date: string;
+              /** @description one of the 7 attendance statuses, or not_checked_in when the person has no row for the event */
+              status:
+                | (
+                    | 'present'
+                    | 'not_registered'
+                    | 'hospital'
+                    | 'family'
+                    | 'emergency'
+                    | 'vacancy'
+                    | 'personal'
+                  )
+                | 'not_checked_in';
+              motivazione: string | null;
+              scanned_at: string | null;
+            }[];
+            /** @description a person's counts over the range's events */
+            totals: {
+              /** @description events in the range */
+              events: number;
+              /** @description events with status present */
+              present: number;
+              /** @description events with hospital, family, emergency, vacancy or personal */
+              justified: number;
+              /** @description events with not_registered or not_checked_in */
+              absent: number;
+              /** @description present ÷ events × 100, unrounded; null when the range has no event */
+              attendance_rate: number | null;
+            };
           };
         };
       };

@@ -149,7 +149,7 @@ function SetOtherUser({ eventId, onSaved }: { eventId: string; onSaved: () => vo
 }
 
 /** Saves a Blob under a name, through a temporary link (no new window, no other origin). */
-function saveFile(blob: Blob, filename: string) {
+export function saveFile(blob: Blob, filename: string) {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

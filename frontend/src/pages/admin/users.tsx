@@ -12,6 +12,7 @@ import {
   PageTitle,
   useAction,
 } from '../../components/ui.js';
+import { href } from '../../router.js';
 
 const PAGE_SIZE = 20;
 const EMPTY = { q: '', role: '' };
@@ -111,6 +112,14 @@ function spec(onChanged: Changed): ListSpec<UserPage, ListedUser, typeof EMPTY> 
       { header: 'Role', cell: (user) => <RoleCell user={user} onChanged={onChanged} /> },
       { header: 'Registered', cell: (user) => formatDateTime(user.created_at) },
       { header: 'Last sign-in', cell: (user) => formatDateTime(user.last_login) },
+      {
+        header: 'Attendance',
+        cell: (user) => (
+          <a href={href(`/admin/users/${String(user.id)}/attendance`)}>
+            Attendance<span class="visually-hidden"> of {nameOf(user)}</span>
+          </a>
+        ),
+      },
       { header: 'Delete', cell: (user) => <DeleteCell user={user} onChanged={onChanged} /> },
     ],
   };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import { enqueueAuditEvent, withTransaction } from '@cloud-backend/shared';
+import { defuse } from '../../../domain/csv-cells.js';
 import { rfc3339OrNull } from '../../../domain/dates.js';
 import { ATTENDANCE_STATUSES, isAttendanceStatus } from '../../../domain/statuses.js';
 import { MESSAGES, fail } from '../../../messages.js';
@@ -24,9 +25,6 @@ function userJson(row: attendance.AttendanceRow) {
     updated_by: row.updated_by,
   };
 }
-
-// A spreadsheet runs a cell that starts like a formula; names come from users (OWASP CSV injection).
-const defuse = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 /**
  * An event's report, the restored status edit and the CSV export
