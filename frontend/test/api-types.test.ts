@@ -14,5 +14,6 @@ describe('generated API types', () => {
     expect(committed, 'out of date: run npm run api:types -w frontend').toBe(
       await generatedSource(),
     );
-  });
+    // Assembling the document builds every service's app: allow for a loaded machine.
+  }, 120_000);
 });
