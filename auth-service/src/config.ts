@@ -96,7 +96,7 @@ export const configSchema = Type.Object({
       minLength: 32,
       description:
         'the key TOTP secrets are encrypted with (32 characters or more, e.g. openssl rand ' +
-        '-hex 32); required in production, a development key otherwise',
+        '-hex 32); unset in production, no authenticator can be set up',
     }),
   ),
   MFA_ISSUER: Type.String({

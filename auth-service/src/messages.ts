@@ -97,6 +97,10 @@ export const ERRORS = {
     code: 'MFA_NOT_STARTED',
   },
   mfaNotEnabled: { error: 'No authenticator is set up', code: 'MFA_NOT_ENABLED' },
+  mfaUnavailable: {
+    error: 'Two-step sign-in is not configured on this server (MFA_ENCRYPTION_KEY)',
+    code: 'MFA_UNAVAILABLE',
+  },
   mfaCredentialMissing: {
     error: 'Either an access token or an enrolment_token is required',
     code: 'JWT_MISSING',

@@ -39,7 +39,8 @@ import { accessTokenClaims, sessionReply, type SessionReply } from './tokens.js'
  * sign-in", describes the design and its limits.
  */
 export interface MfaSettings {
-  box: SecretBox;
+  /** null: MFA_ENCRYPTION_KEY unset in production, so no authenticator can be set up. */
+  box: SecretBox | null;
   issuer: string;
   /** ADMIN_MFA_REQUIRED: admins without an authenticator get only an enrolment ticket. */
   adminRequired: boolean;
@@ -147,7 +148,7 @@ async function checkCode(
     throw refusalError(refusal);
   }
   const stored = await findTotp(deps.pool, user.id);
-  const secret = stored ? deps.mfa.box.open(stored.secret_encrypted, user.id) : null;
+  const secret = stored ? (deps.mfa.box?.open(stored.secret_encrypted, user.id) ?? null) : null;
   const typed = code.replace(/\s/g, '');
   if (secret !== null && /^\d{6}$/.test(typed)) {
     const totp = totpFor(deps, secret, accountLabel(user));
@@ -256,8 +257,10 @@ export async function enrollee(
 
 /** POST /mfa/totp: a new secret, not yet active, as an otpauth URI and a QR (PNG data URL). */
 export async function startEnrolment(deps: AuthDeps, user: UserRow) {
+  const { box } = deps.mfa;
+  if (!box) fail(503, ERRORS.mfaUnavailable);
   const secret = new Secret({ size: 20 }).base32;
-  const started = await startTotp(deps.pool, user.id, deps.mfa.box.seal(secret, user.id));
+  const started = await startTotp(deps.pool, user.id, box.seal(secret, user.id));
   if (!started) fail(409, ERRORS.mfaAlreadyEnabled);
   const uri = totpFor(deps, secret, accountLabel(user)).toString();
   const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256 });

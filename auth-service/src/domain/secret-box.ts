@@ -48,17 +48,23 @@ export class SecretBox {
   }
 }
 
-/** The key setting, or the development key; production without MFA_ENCRYPTION_KEY is refused. */
+/**
+ * The key setting, or the development key outside production. Production without
+ * MFA_ENCRYPTION_KEY gets none: no authenticator can be set up (503), and with
+ * ADMIN_MFA_REQUIRED the service refuses to start, since admins could not sign in.
+ */
 export function secretBoxFor(config: {
   NODE_ENV: string;
   MFA_ENCRYPTION_KEY?: string | undefined;
-}): SecretBox {
+  ADMIN_MFA_REQUIRED: boolean;
+}): SecretBox | null {
   if (config.MFA_ENCRYPTION_KEY) return new SecretBox(config.MFA_ENCRYPTION_KEY);
-  if (config.NODE_ENV === 'production') {
+  if (config.NODE_ENV !== 'production') return new SecretBox(DEVELOPMENT_KEY);
+  if (config.ADMIN_MFA_REQUIRED) {
     throw new Error(
-      'MFA_ENCRYPTION_KEY is not set: production needs a key of its own to encrypt TOTP ' +
-        'secrets (openssl rand -hex 32)',
+      'ADMIN_MFA_REQUIRED=true needs MFA_ENCRYPTION_KEY, the key TOTP secrets are encrypted ' +
+        'with (openssl rand -hex 32)',
     );
   }
-  return new SecretBox(DEVELOPMENT_KEY);
+  return null;
 }
