@@ -9,15 +9,19 @@ import type { Config } from './config.js';
 import type { AuthDeps } from './domain/deps.js';
 import { SERVICE } from './domain/auth-events.js';
 import { PasswordHasher } from './domain/passwords.js';
+import { secretBoxFor } from './domain/secret-box.js';
 import { LoginThrottle } from './domain/throttle.js';
 import { ERRORS } from './messages.js';
 import { isSessionActive } from './repositories/sessions.js';
 import { authLogRoutes } from './routes/admin/auth-logs.js';
 import { conflictRoutes } from './routes/admin/conflicts.js';
+import { adminSessionRoutes } from './routes/admin/sessions.js';
 import { adminUserRoutes } from './routes/admin/users.js';
 import { revocationRoutes } from './routes/internal/revocations.js';
 import { loginRoutes } from './routes/login.js';
+import { deviceRoutes } from './routes/devices.js';
 import { meRoutes } from './routes/me.js';
+import { mfaRoutes } from './routes/mfa.js';
 import { registerRoutes } from './routes/register.js';
 import { sessionRoutes } from './routes/sessions.js';
 
@@ -82,6 +86,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       refreshTtl: config.REFRESH_TOKEN_TTL,
       passwordMinLength: config.PASSWORD_MIN_LENGTH,
     },
+    mfa: {
+      box: secretBoxFor(config),
+      issuer: config.MFA_ISSUER,
+      adminRequired: config.ADMIN_MFA_REQUIRED,
+    },
   };
   app.decorate('accounts', deps);
 
@@ -92,6 +101,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(adminUserRoutes, deps);
   await app.register(conflictRoutes, deps);
   await app.register(authLogRoutes, deps);
+  await app.register(deviceRoutes, deps);
+  await app.register(adminSessionRoutes, deps);
+  await app.register(mfaRoutes, deps);
   await app.register(revocationRoutes, { ...deps, internalToken: config.INTERNAL_API_TOKEN });
 
   if (config.SOCIAL_LOG_SERVICE_URL && config.INTERNAL_API_TOKEN) {

@@ -85,6 +85,26 @@ export const configSchema = Type.Object({
   ADMIN_PASSWORD: Type.Optional(
     Type.String({ minLength: 8, description: "the first admin's password (8 to 72 bytes)" }),
   ),
+  ADMIN_MFA_REQUIRED: Type.Boolean({
+    default: false,
+    description:
+      'true: an admin without a confirmed authenticator gets only an enrolment token at ' +
+      'sign-in (403 MFA_ENROLMENT_REQUIRED), never a session (docs/security.md)',
+  }),
+  MFA_ENCRYPTION_KEY: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'the key TOTP secrets are encrypted with (32 characters or more, e.g. openssl rand ' +
+        '-hex 32); unset in production, no authenticator can be set up',
+    }),
+  ),
+  MFA_ISSUER: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    default: 'Attendance',
+    description: 'the name authenticator apps show next to the account (default Attendance)',
+  }),
   SOCIAL_LOG_SERVICE_URL: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s]+$',

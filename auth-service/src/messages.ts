@@ -74,6 +74,37 @@ export const ERRORS = {
     error: 'The last admin cannot be demoted or deleted',
     code: 'LAST_ADMIN',
   },
+  sessionNotFound: { error: 'Session not found', code: 'SESSION_NOT_FOUND' },
+  mfaRequired: {
+    error: 'A code from your authenticator app is required',
+    code: 'MFA_REQUIRED',
+  },
+  mfaEnrolmentRequired: {
+    error: 'Admins must set up an authenticator app before signing in',
+    code: 'MFA_ENROLMENT_REQUIRED',
+  },
+  invalidMfaToken: {
+    error: 'The sign-in step has expired or was already used; sign in again',
+    code: 'MFA_TOKEN_INVALID',
+  },
+  invalidMfaCode: { error: 'The code is not valid', code: 'INVALID_MFA_CODE' },
+  mfaAlreadyEnabled: {
+    error: 'An authenticator is already set up; disable it first',
+    code: 'MFA_ALREADY_ENABLED',
+  },
+  mfaNotStarted: {
+    error: 'No authenticator set-up is in progress; start one first',
+    code: 'MFA_NOT_STARTED',
+  },
+  mfaNotEnabled: { error: 'No authenticator is set up', code: 'MFA_NOT_ENABLED' },
+  mfaUnavailable: {
+    error: 'Two-step sign-in is not configured on this server (MFA_ENCRYPTION_KEY)',
+    code: 'MFA_UNAVAILABLE',
+  },
+  mfaCredentialMissing: {
+    error: 'Either an access token or an enrolment_token is required',
+    code: 'JWT_MISSING',
+  },
 } as const satisfies Record<string, ErrorBody | ((...args: never[]) => ErrorBody)>;
 
 export const MESSAGES = {
@@ -86,6 +117,10 @@ export const MESSAGES = {
     message: 'Password changed; other sessions were signed out',
     code: 'PASSWORD_CHANGED',
   },
+  sessionEnded: { message: 'Session ended', code: 'SESSION_ENDED' },
+  sessionsEnded: { message: 'Sessions ended', code: 'SESSIONS_REVOKED' },
+  mfaEnabled: { message: 'Two-step sign-in is on', code: 'MFA_ENABLED' },
+  mfaDisabled: { message: 'Two-step sign-in is off', code: 'MFA_DISABLED' },
 } as const;
 
 /** Throws the error body as an HttpError, which the shared error handler answers with. */

@@ -13,12 +13,14 @@ import { AttendanceRegisterPage } from './pages/admin/register.js';
 import { UsersPage } from './pages/admin/users.js';
 import { AttendancePage } from './pages/attendance.js';
 import { CheckInPage } from './pages/check-in.js';
+import { DevicesPage } from './pages/devices.js';
 import { LoginPage } from './pages/login.js';
 import { LogoutPage } from './pages/logout.js';
 import { PasswordPage } from './pages/password.js';
 import { ProfilePage } from './pages/profile.js';
 import { RegisterPage } from './pages/register.js';
 import { SocialLogPage } from './pages/social-log.js';
+import { TwoStepPage } from './pages/two-step.js';
 import { href, match, useLocation, type Location } from './router.js';
 
 export function useSession(): SessionState {
@@ -45,6 +47,8 @@ const ROUTES: RouteDefinition[] = [
   { pattern: '/attendance', access: 'user', render: () => <AttendancePage /> },
   { pattern: '/profile', access: 'user', render: () => <ProfilePage /> },
   { pattern: '/password', access: 'user', render: () => <PasswordPage /> },
+  { pattern: '/devices', access: 'user', render: () => <DevicesPage /> },
+  { pattern: '/two-step', access: 'user', render: () => <TwoStepPage /> },
   { pattern: '/social', access: 'user', render: () => <SocialLogPage /> },
   { pattern: '/admin/events', access: 'admin', render: () => <EventsPage /> },
   {

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import addFormatsModule from 'ajv-formats';
 import OpenAPIBackend from 'openapi-backend';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceApp } from '@cloud-backend/shared';
 import type { OpenApiDocument, Operation } from '../src/openapi/types.js';
@@ -118,8 +119,36 @@ async function newContext(): Promise<Context> {
   };
 }
 
+/** The session id of an access token. */
+function sessionId(session: Session): string {
+  const payload = Buffer.from(session.token.split('.')[1] ?? '', 'base64url').toString();
+  return (JSON.parse(payload) as { sid: string }).sid;
+}
+
+/** Starts an authenticator for the session's account: a code of it, now. */
+async function startTotp(session: Session): Promise<() => string> {
+  const started = await ok<{ secret: string }>(
+    call('POST', '/auth/mfa/totp', session.token, {}),
+    200,
+    'start TOTP',
+  );
+  const totp = new TOTP({ secret: Secret.fromBase32(started.secret) });
+  return () => totp.generate();
+}
+
+/** Turns an authenticator on for the session's account: its recovery codes. */
+async function enableTotp(session: Session): Promise<string[]> {
+  const code = await startTotp(session);
+  const enabled = await ok<{ recovery_codes: string[] }>(
+    call('POST', '/auth/mfa/totp/confirm', session.token, { code: code() }),
+    200,
+    'confirm TOTP',
+  );
+  return enabled.recovery_codes;
+}
+
 /** A request each operation should accept, by the service's operationId (aliases share it). */
-const VALID: Record<string, (context: Context) => Request> = {
+const VALID: Record<string, (context: Context) => Request | Promise<Request>> = {
   getHealth: () => ({ who: 'none' }),
   register: () => ({
     who: 'none',
@@ -128,6 +157,28 @@ const VALID: Record<string, (context: Context) => Request> = {
   login: ({ user }) => ({ who: 'none', body: { email: user.user.email, password: PASSWORD } }),
   refreshSession: ({ user }) => ({ who: 'none', body: { refresh_token: user.refresh_token } }),
   logout: () => ({ who: 'user' }),
+  listMySessions: () => ({ who: 'user' }),
+  endMySession: ({ user }) => ({ who: 'user', params: { id: sessionId(user) } }),
+  endAccountSessions: ({ victim }) => ({ who: 'admin', params: { id: victim.user.id } }),
+  getMfaStatus: () => ({ who: 'user' }),
+  startTotpEnrolment: () => ({ who: 'user', body: {} }),
+  confirmTotpEnrolment: async ({ user }) => {
+    const code = await startTotp(user);
+    return { who: 'user', body: { code: code() } };
+  },
+  disableTotp: async ({ user }) => {
+    const [code] = await enableTotp(user);
+    return { who: 'user', body: { code } };
+  },
+  loginMfa: async ({ victim }) => {
+    const [code] = await enableTotp(victim);
+    const challenge = await ok<{ mfa_token: string }>(
+      call('POST', '/auth/login', undefined, { email: victim.user.email, password: PASSWORD }),
+      401,
+      'login with TOTP',
+    );
+    return { who: 'none', body: { mfa_token: challenge.mfa_token, code } };
+  },
   getTokenHolder: () => ({ who: 'user' }),
   getMyAccount: () => ({ who: 'user' }),
   changePassword: () => ({
@@ -213,6 +264,11 @@ const VALID: Record<string, (context: Context) => Request> = {
 const USES_UP = new Set([
   'refreshSession',
   'logout',
+  'endMySession',
+  'endAccountSessions',
+  'confirmTotpEnrolment',
+  'disableTotp',
+  'loginMfa',
   'changePassword',
   'setAccountRole',
   'deleteAccount',
@@ -419,7 +475,7 @@ describe('every documented operation, through the real gateway', () => {
       const make = VALID[baseId(operation)];
       if (!make) continue;
       const context = USES_UP.has(baseId(operation)) ? await newContext() : shared;
-      const request = make(context);
+      const request = await make(context);
       const label = `${method} ${path}`;
       const target = url(path, request);
       const sendAs = (token: string | undefined, body = request.body) =>

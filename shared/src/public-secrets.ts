@@ -18,6 +18,7 @@ export const PUBLIC_SECRETS: readonly string[] = [
   'development-only-user-readonly',
   'development-only-social',
   'development-only-social-app',
+  'development-only-mfa-encryption-key-0123456789',
 ];
 
 export function isPublicSecret(value: string): boolean {

@@ -19,6 +19,14 @@ const AUDIT_ACTIONS: Record<AuthAction, string> = {
   role_change: 'user.role_changed',
   user_deleted: 'user.deleted',
   refresh_token_reuse: 'session.refresh_token_reused',
+  session_ended: 'session.ended',
+  sessions_revoked_by_admin: 'session.revoked_by_admin',
+  login_mfa_required: 'user.login_mfa_required',
+  mfa_enrolment_required: 'user.mfa_enrolment_required',
+  mfa_failed: 'user.mfa_failed',
+  mfa_recovery_code_used: 'user.mfa_recovery_code_used',
+  mfa_enabled: 'user.mfa_enabled',
+  mfa_disabled: 'user.mfa_disabled',
 };
 
 export interface AuthEvent {

@@ -1,5 +1,6 @@
 import type { Pool } from '@cloud-backend/shared';
 import type { SessionSettings } from '../repositories/sessions.js';
+import type { MfaSettings } from './mfa.js';
 import type { PasswordHasher } from './passwords.js';
 import type { LoginThrottle } from './throttle.js';
 import type { SignAccessToken } from './tokens.js';
@@ -16,4 +17,6 @@ export interface AuthDeps {
   throttle: LoginThrottle;
   sign: SignAccessToken;
   settings: AuthSettings;
+  /** Two-step sign-in: the secrets' encryption and ADMIN_MFA_REQUIRED (domain/mfa.ts). */
+  mfa: MfaSettings;
 }

@@ -8,6 +8,7 @@ import {
 } from '../repositories/users.js';
 import { recordAuthEvent, SERVICE } from './auth-events.js';
 import type { AuthDeps } from './deps.js';
+import { requireSecondStep } from './mfa.js';
 import { normaliseEmail } from './registration-rules.js';
 import type { RequestContext } from './request-context.js';
 import {
@@ -191,6 +192,8 @@ export async function login(
       ? group.map((user) => ({ subject: accountSubject(user.id), user }))
       : [{ subject: unknownSubject(trimmed), user: null }];
   const { subject, user } = await check(deps, context, attempts, trimmed, password);
+  // An account with an authenticator (or an admin who must set one up) stops here.
+  await requireSecondStep(deps, context, user, identifier);
 
   const newHash = deps.hasher.needsRehash(user.password) ? await deps.hasher.hash(password) : null;
   const { settings } = deps;

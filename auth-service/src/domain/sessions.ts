@@ -31,7 +31,7 @@ export async function refresh(
   const result = await withTransaction(
     deps.pool,
     async (db): Promise<{ outcome: RotateOutcome; user: UserRow | null }> => {
-      const outcome = await rotateRefreshToken(db, refreshToken, settings);
+      const outcome = await rotateRefreshToken(db, refreshToken, settings, context);
       if (outcome.kind === 'invalid') return { outcome, user: null };
       const user = await findById(db, outcome.userId);
       if (outcome.kind === 'reused' && user) {

@@ -14,6 +14,14 @@ export const AUTH_ACTIONS = [
   'role_change',
   'user_deleted',
   'refresh_token_reuse',
+  'session_ended',
+  'sessions_revoked_by_admin',
+  'login_mfa_required',
+  'mfa_enrolment_required',
+  'mfa_failed',
+  'mfa_recovery_code_used',
+  'mfa_enabled',
+  'mfa_disabled',
 ] as const;
 export type AuthAction = (typeof AUTH_ACTIONS)[number];
 

@@ -3,7 +3,16 @@ import type { Queryable } from './queryable.js';
 import { pruneRevocations } from './revocations.js';
 
 export type RevocationReason =
-  'logout' | 'password_change' | 'role_change' | 'user_deleted' | 'refresh_reuse';
+  | 'logout'
+  | 'password_change'
+  | 'role_change'
+  | 'user_deleted'
+  | 'refresh_reuse'
+  // Ended from the list of signed-in devices, by logout with a scope, or by an admin.
+  | 'session_ended'
+  | 'logout_others'
+  | 'logout_global'
+  | 'admin_revoked';
 
 export interface SessionSettings {
   /** Seconds an unused session stays refreshable. */
@@ -43,8 +52,9 @@ export async function createSession(
 ): Promise<{ sessionId: string; refreshToken: string }> {
   const sessionId = randomUUID();
   await db.query(
-    `INSERT INTO sessions (id, user_id, identifier, expires_at, ip_address, user_agent)
-     VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6)`,
+    `INSERT INTO sessions
+       (id, user_id, identifier, expires_at, ip_address, user_agent, last_ip_address, last_user_agent)
+     VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, $6, $5, $6)`,
     [
       sessionId,
       session.userId,
@@ -71,6 +81,7 @@ export async function rotateRefreshToken(
   db: Queryable,
   token: string,
   settings: SessionSettings,
+  client: { ip: string | null; userAgent: string | null } = { ip: null, userAgent: null },
 ): Promise<RotateOutcome> {
   const tokenHash = hashToken(token);
   const claimed = await db.query<{ session_id: string }>(
@@ -93,10 +104,12 @@ export async function rotateRefreshToken(
   }
   const { rows } = await db.query<{ user_id: number; identifier: string }>(
     `UPDATE sessions
-        SET last_used_at = now(), expires_at = now() + make_interval(secs => $2)
+        SET last_used_at = now(), expires_at = now() + make_interval(secs => $2),
+            last_ip_address = coalesce($3, last_ip_address),
+            last_user_agent = coalesce($4, last_user_agent)
       WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()
       RETURNING user_id, identifier`,
-    [sessionId, settings.refreshTtl],
+    [sessionId, settings.refreshTtl, client.ip, client.userAgent],
   );
   const session = rows[0];
   if (!session) return { kind: 'invalid' };
@@ -170,4 +183,48 @@ export async function revokeUserSessions(
   );
   await appendRevocations(db, rows, reason, settings);
   return rows.length;
+}
+
+/** One signed-in device: a session neither revoked nor expired. */
+export interface DeviceSessionRow {
+  id: string;
+  user_agent: string | null;
+  ip_address: string | null;
+  created_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+}
+
+/** The user's live sessions, the most recently used first. */
+export async function listActiveSessions(
+  db: Queryable,
+  userId: number,
+): Promise<DeviceSessionRow[]> {
+  const { rows } = await db.query<DeviceSessionRow>(
+    `SELECT id, coalesce(last_user_agent, user_agent) AS user_agent,
+            coalesce(last_ip_address, ip_address) AS ip_address,
+            created_at, last_used_at, expires_at
+       FROM sessions
+      WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+      ORDER BY last_used_at DESC, created_at DESC`,
+    [userId],
+  );
+  return rows;
+}
+
+/** Ends one session of this user only; false for another's, an unknown or an ended one. */
+export async function revokeOwnSession(
+  db: Queryable,
+  userId: number,
+  sessionId: string,
+  reason: RevocationReason,
+  settings: SessionSettings,
+): Promise<boolean> {
+  const { rows } = await db.query<{ id: string; user_id: number }>(
+    `UPDATE sessions SET revoked_at = now(), revoked_reason = $3
+      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id, user_id`,
+    [sessionId, userId, reason],
+  );
+  await appendRevocations(db, rows, reason, settings);
+  return rows.length > 0;
 }

@@ -46,3 +46,12 @@ export const SessionReplySchema = Type.Object({
   refresh_expires_in: Type.Integer({ description: 'seconds an unused session stays refreshable' }),
   user: PublicUser,
 });
+
+/**
+ * preValidation of a route whose body is optional: no body at all is validated as {} (Fastify
+ * would check `undefined` against the object schema and refuse it).
+ */
+export function bodyOptional(request: { body: unknown }, _reply: unknown, done: () => void): void {
+  request.body ??= {};
+  done();
+}

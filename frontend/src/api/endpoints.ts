@@ -3,7 +3,18 @@ import type {
   AttendanceRegister,
   AttendanceRegisterCsvQuery,
   AttendanceRegisterQuery,
+  AccountSessionsEnded,
   AttendanceStatus,
+  DeviceList,
+  LoginMfaBody,
+  LogoutBody,
+  MfaStatus,
+  SessionEnded,
+  TotpConfirmBody,
+  TotpDisabled,
+  TotpEnabled,
+  TotpEnrolment,
+  TotpStartBody,
   AuditPage,
   AuditQuery,
   AuthLogPage,
@@ -78,6 +89,40 @@ export function createApi(client: ApiClient) {
         auth: false,
       }),
     logout: () => client.json<LoggedOut>('POST', '/auth/logout'),
+    /** The second sign-in step, after 401 MFA_REQUIRED (sign-in.ts). */
+    loginMfa: (mfa_token: string, code: string) =>
+      client.json<SessionReply>('POST', '/auth/login/mfa', {
+        body: { mfa_token, code: code.trim() } satisfies LoginMfaBody,
+        auth: false,
+      }),
+    sessions: () => client.json<DeviceList>('GET', '/auth/sessions'),
+    endSession: (id: string) =>
+      client.json<SessionEnded>('DELETE', `/auth/sessions/${segment(id)}`),
+    logoutOthers: () =>
+      client.json<LoggedOut>('POST', '/auth/logout', {
+        body: { scope: 'others' } satisfies LogoutBody,
+      }),
+    mfaStatus: () => client.json<MfaStatus>('GET', '/auth/mfa'),
+    /**
+     * Authenticator set-up: with the session's token, or (an admin who must enrol before
+     * signing in) with the enrolment token instead, sent without any access token.
+     */
+    startTotp: (enrolment_token?: string) =>
+      enrolment_token === undefined
+        ? client.json<TotpEnrolment>('POST', '/auth/mfa/totp', { body: {} })
+        : client.json<TotpEnrolment>('POST', '/auth/mfa/totp', {
+            body: { enrolment_token } satisfies TotpStartBody,
+            auth: false,
+          }),
+    confirmTotp: (code: string, enrolment_token?: string) =>
+      client.json<TotpEnabled>('POST', '/auth/mfa/totp/confirm', {
+        body: (enrolment_token === undefined
+          ? { code: code.trim() }
+          : { code: code.trim(), enrolment_token }) satisfies TotpConfirmBody,
+        auth: enrolment_token === undefined,
+      }),
+    disableTotp: (code: string) =>
+      client.json<TotpDisabled>('POST', '/auth/mfa/totp/disable', { body: { code: code.trim() } }),
     me: () => client.json<Profile>('GET', '/auth/me'),
     changePassword: (current_password: string, new_password: string) =>
       client.json<PasswordChanged>('PUT', '/auth/me/password', {
@@ -89,6 +134,8 @@ export function createApi(client: ApiClient) {
         body: { role } satisfies RoleBody,
       }),
     deleteUser: (id: number) => client.json<UserDeleted>('DELETE', `/admin/users/${String(id)}`),
+    endAccountSessions: (id: number) =>
+      client.json<AccountSessionsEnded>('DELETE', `/admin/users/${String(id)}/sessions`),
     authLogs: (query: AuthLogQuery) =>
       client.json<AuthLogPage>('GET', '/admin/auth-logs', { query }),
 

@@ -58,6 +58,20 @@ export type UserDeleted = Reply<Api['/auth/admin/users/{id}']['delete']['respons
 export type AuthLogQuery = Query<AuthLogs>;
 export type AuthLogPage = Reply<AuthLogs['responses'][200]>;
 export type AuthLog = AuthLogPage['logs'][number];
+export type DeviceList = Reply<Api['/auth/sessions']['get']['responses'][200]>;
+export type DeviceSession = DeviceList['sessions'][number];
+export type SessionEnded = Reply<Api['/auth/sessions/{id}']['delete']['responses'][200]>;
+export type LogoutBody = RequestBody<Api['/auth/logout']['post']>;
+export type LoginMfaBody = RequestBody<Api['/auth/login/mfa']['post']>;
+export type MfaStatus = Reply<Api['/auth/mfa']['get']['responses'][200]>;
+export type TotpEnrolment = Reply<Api['/auth/mfa/totp']['post']['responses'][200]>;
+export type TotpStartBody = RequestBody<Api['/auth/mfa/totp']['post']>;
+export type TotpConfirmBody = RequestBody<Api['/auth/mfa/totp/confirm']['post']>;
+export type TotpEnabled = Reply<Api['/auth/mfa/totp/confirm']['post']['responses'][200]>;
+export type TotpDisabled = Reply<Api['/auth/mfa/totp/disable']['post']['responses'][200]>;
+export type AccountSessionsEnded = Reply<
+  Api['/auth/admin/users/{id}/sessions']['delete']['responses'][200]
+>;
 /** The actions auth-service records (the `action` filter it accepts). */
 export type AuthAction = NonNullable<NonNullable<AuthLogs['parameters']['query']>['action']>;
 

@@ -32,6 +32,14 @@ export const AUTH_ACTION_LABELS = {
   role_change: 'Role changed',
   user_deleted: 'Account deleted',
   refresh_token_reuse: 'Refresh token reused',
+  session_ended: 'Session ended',
+  sessions_revoked_by_admin: 'Sessions ended by an admin',
+  login_mfa_required: 'Password right, code asked',
+  mfa_enrolment_required: 'Authenticator set-up required',
+  mfa_failed: 'Wrong authenticator code',
+  mfa_recovery_code_used: 'Recovery code used',
+  mfa_enabled: 'Two-step sign-in on',
+  mfa_disabled: 'Two-step sign-in off',
 } as const satisfies Record<AuthAction, string>;
 
 export const ROLE_LABELS = { user: 'user', admin: 'admin' } as const satisfies Record<Role, string>;

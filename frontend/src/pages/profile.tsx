@@ -33,6 +33,12 @@ export function ProfilePage() {
         <a class="button" href={href('/password')}>
           Change password
         </a>
+        <a class="button" href={href('/devices')}>
+          Signed-in devices
+        </a>
+        <a class="button" href={href('/two-step')}>
+          Two-step sign-in
+        </a>
         <a class="button" href={href('/logout')}>
           Sign out
         </a>

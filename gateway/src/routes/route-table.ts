@@ -40,6 +40,14 @@ export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] 
       ...publicPost,
       limits: [app.loginRateLimit],
     },
+    // The second sign-in step (a code after the password) shares the login bucket too.
+    {
+      upstream: auth,
+      prefix: '/auth/login/mfa',
+      rewritePrefix: '/login/mfa',
+      ...publicPost,
+      limits: [app.loginRateLimit],
+    },
     {
       upstream: auth,
       prefix: '/auth/register',

@@ -96,6 +96,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/users/{id}/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * End every session of an account; the gateway refuses its tokens within seconds
+     * @description Signs an account out everywhere (the admin's own included, when it is the admin's account): every refresh token stops working at once and every access token at the gateway within its revocation bound. Admin role required.
+     *
+     *     Needs an access token with the admin role, checked at the gateway.
+     *
+     *     The same operation as /auth/admin/users/{id}/sessions, under another path.
+     */
+    delete: operations['endAccountSessionsViaAdmin'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/users/conflicts': {
     parameters: {
       query?: never;
@@ -362,6 +386,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/admin/users/{id}/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * End every session of an account; the gateway refuses its tokens within seconds
+     * @description Signs an account out everywhere (the admin's own included, when it is the admin's account): every refresh token stops working at once and every access token at the gateway within its revocation bound. Admin role required.
+     *
+     *     Needs an access token with the admin role, checked at the gateway.
+     */
+    delete: operations['endAccountSessions'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/admin/users/conflicts': {
     parameters: {
       query?: never;
@@ -395,11 +441,33 @@ export interface paths {
     put?: never;
     /**
      * Check credentials; open a session with an access and a refresh token
-     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md).
+     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md). An account with an authenticator app gets 401 MFA_REQUIRED with an mfa_token for POST /login/mfa; with ADMIN_MFA_REQUIRED, an admin without one gets 403 MFA_ENROLMENT_REQUIRED with an enrolment_token.
      *
      *     No access token needed at the gateway.
      */
     post: operations['login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/login/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Second sign-in step: the mfa_token of MFA_REQUIRED and a code
+     * @description Completes a sign-in answered 401 MFA_REQUIRED: a code from the authenticator app (or one of the recovery codes, each once) gives exactly the reply of POST /login. Wrong codes count as wrong passwords (429 ACCOUNT_LOCKED, LOGIN_RATE_LIMITED) and are logged; the mfa_token lives five minutes, works once and dies after five wrong codes.
+     *
+     *     No access token needed at the gateway.
+     */
+    post: operations['loginMfa'];
     delete?: never;
     options?: never;
     head?: never;
@@ -417,7 +485,7 @@ export interface paths {
     put?: never;
     /**
      * End the access token's session; the gateway refuses it within seconds
-     * @description Revokes the session of the access token presented: its refresh token stops working at once, and the gateway refuses its access token within seconds.
+     * @description Revokes the session of the access token presented: its refresh token stops working at once, and the gateway refuses its access token within seconds. Without a body, exactly that (as the original). With {"scope":"others"} every other session of the account ends and this one stays; with {"scope":"global"} every session ends, this one too.
      *
      *     No access token needed at the gateway.
      */
@@ -466,6 +534,94 @@ export interface paths {
      */
     put: operations['changePassword'];
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether two-step sign-in is on for the account, and recovery codes left
+     * @description required is true for an admin when ADMIN_MFA_REQUIRED is set: such an account cannot sign in without an authenticator.
+     *
+     *     No access token needed at the gateway.
+     */
+    get: operations['getMfaStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start setting up an authenticator app: a secret, its URI and QR code
+     * @description Makes a new secret, not active until confirmed with a code (POST /mfa/totp/confirm); starting again replaces an unconfirmed one. 409 MFA_ALREADY_ENABLED when one is on.
+     *
+     *     No access token needed at the gateway.
+     */
+    post: operations['startTotpEnrolment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/totp/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Turn the authenticator on with a first code; the recovery codes, shown once
+     * @description A right code from the app turns two-step sign-in on and answers ten recovery codes, never shown again. With an enrolment_token, the answer also carries session: the reply of POST /login, for the sign-in the admin began. Wrong codes count as wrong passwords (docs/security.md).
+     *
+     *     No access token needed at the gateway.
+     */
+    post: operations['confirmTotpEnrolment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/totp/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Turn the authenticator off with a fresh code or a recovery code
+     * @description Removes the authenticator and every recovery code. Wrong codes count as wrong passwords (docs/security.md).
+     *
+     *     No access token needed at the gateway.
+     */
+    post: operations['disableTotp'];
     delete?: never;
     options?: never;
     head?: never;
@@ -533,6 +689,50 @@ export interface paths {
      */
     post: operations['register'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's signed-in devices (live sessions)
+     * @description Every session of the signed-in account that is neither ended nor expired, the most recently used first; current marks the one of this access token.
+     *
+     *     No access token needed at the gateway.
+     */
+    get: operations['listMySessions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sessions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * End one of your sessions; the gateway refuses its tokens within seconds
+     * @description Ends a session of the signed-in account (this one too, like a logout). Another account's session, an unknown or an ended one is 404 SESSION_NOT_FOUND.
+     *
+     *     No access token needed at the gateway.
+     */
+    delete: operations['endMySession'];
     options?: never;
     head?: never;
     patch?: never;
@@ -641,7 +841,7 @@ export interface paths {
     put?: never;
     /**
      * Check credentials; open a session with an access and a refresh token
-     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md).
+     * @description After LOCKOUT_THRESHOLD wrong passwords for one account from one client address within LOCKOUT_MINUTES, that address is refused for that account with 429 ACCOUNT_LOCKED and Retry-After; after ADDRESS_FAILURE_LIMIT from one address, for any account, 429 LOGIN_RATE_LIMITED. An unknown identifier is answered as a known one (docs/security.md). An account with an authenticator app gets 401 MFA_REQUIRED with an mfa_token for POST /login/mfa; with ADMIN_MFA_REQUIRED, an admin without one gets 403 MFA_ENROLMENT_REQUIRED with an enrolment_token.
      *
      *     No access token needed at the gateway.
      *
@@ -1085,7 +1285,15 @@ export interface operations {
           | 'password_change_failed'
           | 'role_change'
           | 'user_deleted'
-          | 'refresh_token_reuse';
+          | 'refresh_token_reuse'
+          | 'session_ended'
+          | 'sessions_revoked_by_admin'
+          | 'login_mfa_required'
+          | 'mfa_enrolment_required'
+          | 'mfa_failed'
+          | 'mfa_recovery_code_used'
+          | 'mfa_enabled'
+          | 'mfa_disabled';
         success?: boolean;
         from?: string;
         to?: string;
@@ -1240,6 +1448,33 @@ export interface operations {
             /** @description the id exactly as in the path */
             user_id: string;
             new_role: 'user' | 'admin';
+          };
+        };
+      };
+    };
+  };
+  endAccountSessionsViaAdmin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description a positive integer */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            message: string;
+            code: string;
+            sessions_revoked: number;
           };
         };
       };
@@ -2047,7 +2282,15 @@ export interface operations {
           | 'password_change_failed'
           | 'role_change'
           | 'user_deleted'
-          | 'refresh_token_reuse';
+          | 'refresh_token_reuse'
+          | 'session_ended'
+          | 'sessions_revoked_by_admin'
+          | 'login_mfa_required'
+          | 'mfa_enrolment_required'
+          | 'mfa_failed'
+          | 'mfa_recovery_code_used'
+          | 'mfa_enabled'
+          | 'mfa_disabled';
         success?: boolean;
         from?: string;
         to?: string;
@@ -2207,6 +2450,33 @@ export interface operations {
       };
     };
   };
+  endAccountSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description a positive integer */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            message: string;
+            code: string;
+            sessions_revoked: number;
+          };
+        };
+      };
+    };
+  };
   listAccountConflicts: {
     parameters: {
       query?: never;
@@ -2314,6 +2584,57 @@ export interface operations {
       };
     };
   };
+  loginMfa: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description from the 401 MFA_REQUIRED answer */
+          mfa_token: string;
+          /** @description six digits from the authenticator app, or a recovery code where allowed */
+          code: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description the access token (JWT, HS256) */
+            token: string;
+            /** @description the same token, for mobile clients */
+            access_token: string;
+            /** @enum {string} */
+            token_type: 'Bearer';
+            /** @description seconds the access token lives (ACCESS_TOKEN_TTL) */
+            expires_in: number;
+            /** @description single use; POST /refresh exchanges it */
+            refresh_token: string;
+            /** @description seconds an unused session stays refreshable */
+            refresh_expires_in: number;
+            user: {
+              id: number;
+              /** @description "" for an account registered with a username only */
+              email: string;
+              username: string;
+              name: string;
+              surname: string;
+              role: 'user' | 'admin';
+            };
+          };
+        };
+      };
+    };
+  };
   logout: {
     parameters: {
       query?: never;
@@ -2321,7 +2642,14 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description others: every other session of the account; global: all, this one too */
+          scope?: 'others' | 'global';
+        };
+      };
+    };
     responses: {
       /** @description Default Response */
       200: {
@@ -2332,6 +2660,8 @@ export interface operations {
           'application/json': {
             message: string;
             code: string;
+            /** @description with a scope only: how many sessions ended */
+            sessions_revoked?: number;
           };
         };
       };
@@ -2398,6 +2728,151 @@ export interface operations {
             message: string;
             code: string;
             sessions_revoked: number;
+          };
+        };
+      };
+    };
+  };
+  getMfaStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            totp_enabled: boolean;
+            recovery_codes_left: number;
+            required: boolean;
+          };
+        };
+      };
+    };
+  };
+  startTotpEnrolment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description instead of an access token: the enrolment_token of a 403 MFA_ENROLMENT_REQUIRED sign-in */
+          enrolment_token?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description the shared secret, base32, for typing in by hand */
+            secret: string;
+            /** @description otpauth://totp/… for authenticator apps */
+            otpauth_uri: string;
+            /** @description the URI as a QR code, a PNG data URL */
+            qr_code: string;
+          };
+        };
+      };
+    };
+  };
+  confirmTotpEnrolment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description six digits from the authenticator app, or a recovery code where allowed */
+          code: string;
+          /** @description instead of an access token: the enrolment_token of a 403 MFA_ENROLMENT_REQUIRED sign-in */
+          enrolment_token?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            message: string;
+            code: string;
+            /** @description ten single-use codes, shown this once; each replaces a code from the app once */
+            recovery_codes: string[];
+            session?: {
+              /** @description the access token (JWT, HS256) */
+              token: string;
+              /** @description the same token, for mobile clients */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds the access token lives (ACCESS_TOKEN_TTL) */
+              expires_in: number;
+              /** @description single use; POST /refresh exchanges it */
+              refresh_token: string;
+              /** @description seconds an unused session stays refreshable */
+              refresh_expires_in: number;
+              user: {
+                id: number;
+                /** @description "" for an account registered with a username only */
+                email: string;
+                username: string;
+                name: string;
+                surname: string;
+                role: 'user' | 'admin';
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  disableTotp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description six digits from the authenticator app, or a recovery code where allowed */
+          code: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            message: string;
+            code: string;
           };
         };
       };
@@ -2518,6 +2993,78 @@ export interface operations {
                */
               created_at: string;
             };
+          };
+        };
+      };
+    };
+  };
+  listMySessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            sessions: {
+              /** Format: uuid */
+              id: string;
+              /** @description the browser or app, as of the last sign-in or refresh */
+              user_agent: string | null;
+              /** @description the client address, as of the last sign-in or refresh */
+              ip_address: string | null;
+              /**
+               * Format: date-time
+               * @description RFC 3339, UTC, millisecond precision
+               */
+              created_at: string;
+              /**
+               * Format: date-time
+               * @description the last sign-in or refresh
+               */
+              last_used_at: string;
+              /**
+               * Format: date-time
+               * @description when it ends unless refreshed
+               */
+              expires_at: string;
+              /** @description the session of the access token that asked */
+              current: boolean;
+            }[];
+          };
+        };
+      };
+    };
+  };
+  endMySession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description a session id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            message: string;
+            code: string;
           };
         };
       };
