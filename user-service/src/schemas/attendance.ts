@@ -99,7 +99,7 @@ export const scanSchema = {
   summary: 'Check in with the content of an event QR',
   operationId: 'scanQr',
   description:
-    "Checks the caller in to the event whose QR content (or check-in URL token) is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409; an event restricted to some networks refuses other addresses with 403 NETWORK_NOT_ALLOWED.",
+    'Checks the caller in to the event whose QR content (or check-in URL token) is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409; an event restricted to some networks refuses other addresses with 403 NETWORK_NOT_ALLOWED.',
   body: Type.Object(
     {
       qr_content: Type.Optional(
