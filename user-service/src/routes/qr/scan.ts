@@ -39,6 +39,16 @@ function checkWindow(
   }
 }
 
+type ScanBody = Static<typeof scanSchema.body>;
+
+/** The qr_content type the original refused (checked after the token's presence, as it did). */
+function unsupportedType(body: ScanBody): string | null {
+  if ((body.check_in_token?.trim() ?? '') !== '') return null;
+  if ((body.qr_content?.jwt ?? '') === '') return null;
+  const type = body.qr_content?.type ?? '';
+  return type !== '' && type !== QR_TOKEN_TYPE ? type : null;
+}
+
 /**
  * POST /qr/scan (docs/compatibility.md#scan): the same checks, order, codes and messages as the
  * original, with its defects fixed: the QR token has its own key and type and is HS256 only
@@ -52,16 +62,6 @@ function checkWindow(
  * URL or the whole URL (qr/check-in-url.ts), with the same checks and answers; and an event with
  * allowed_networks refuses a scan from any other address with 403 NETWORK_NOT_ALLOWED.
  */
-type ScanBody = Static<typeof scanSchema.body>;
-
-/** The qr_content type the original refused (checked after the token's presence, as it did). */
-function unsupportedType(body: ScanBody): string | null {
-  if ((body.check_in_token?.trim() ?? '') !== '') return null;
-  if ((body.qr_content?.jwt ?? '') === '') return null;
-  const type = body.qr_content?.type ?? '';
-  return type !== '' && type !== QR_TOKEN_TYPE ? type : null;
-}
-
 const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** The event and window a scan names: from check_in_token when given, else qr_content. */
   async function scannedToken(body: ScanBody, now: number) {
