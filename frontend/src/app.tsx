@@ -12,6 +12,7 @@ import { PersonAttendancePage } from './pages/admin/person-attendance.js';
 import { AttendanceRegisterPage } from './pages/admin/register.js';
 import { UsersPage } from './pages/admin/users.js';
 import { AttendancePage } from './pages/attendance.js';
+import { CheckInLinkPage } from './pages/c.js';
 import { CheckInPage } from './pages/check-in.js';
 import { DevicesPage } from './pages/devices.js';
 import { LoginPage } from './pages/login.js';
@@ -44,6 +45,12 @@ const ROUTES: RouteDefinition[] = [
   { pattern: '/register', access: 'public', render: () => <RegisterPage /> },
   { pattern: '/logout', access: 'public', render: () => <LogoutPage /> },
   { pattern: '/check-in', access: 'user', render: () => <CheckInPage /> },
+  // An event's check-in URL (README.md, "Check-in URL"); signed out, the sign-in form comes first.
+  {
+    pattern: '/c/:token',
+    access: 'user',
+    render: (p) => <CheckInLinkPage token={p.token ?? ''} />,
+  },
   { pattern: '/attendance', access: 'user', render: () => <AttendancePage /> },
   { pattern: '/profile', access: 'user', render: () => <ProfilePage /> },
   { pattern: '/password', access: 'user', render: () => <PasswordPage /> },

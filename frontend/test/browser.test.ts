@@ -368,6 +368,38 @@ describe('the web app in Chromium against the real stack', () => {
     }
   }, 60_000);
 
+  it("opens the QR page's check-in URL on a signed-out phone: sign in, then checked in without a tap", async () => {
+    const event = await createEvent(`Link ${stamp}`);
+    await adminPage.goto(url(`/admin/events/${encodeURIComponent(event.event_id)}/qr`));
+    const image = adminPage.getByRole('img', {
+      name: `QR code to check in to ${event.event_name}`,
+    });
+    await image.waitFor();
+    // The camera code by default: the check-in URL on the origin the admin uses.
+    const link = (await image.getAttribute('data-qr-content')) ?? '';
+    expect(link).toMatch(new RegExp(`^${web.url}/#/c/[A-Za-z0-9_-]{23}$`));
+    // The original's code, for its mobile app, one click away.
+    await adminPage.getByRole('button', { name: "Show the mobile app's code" }).click();
+    expect(JSON.parse((await image.getAttribute('data-qr-content')) ?? '')).toMatchObject({
+      type: 'attendance_qr',
+    });
+
+    const phone = await newPage(browser, PHONE);
+    await phone.goto(link);
+    await seeText(phone, 'Sign in to continue.');
+    await phone.getByLabel('Email or username').fill(user.email);
+    await phone.getByLabel('Password', { exact: true }).fill(user.password);
+    await phone.getByRole('button', { name: 'Sign in' }).click();
+    await seeText(phone, 'Presenza registrata automaticamente');
+    await seeText(phone, event.event_name);
+    expect(phone.url()).toBe(link);
+    await screenshot(phone, '10b-check-in-link');
+    // Back to a page with the navigation, where the next scenarios expect the admin.
+    await adminPage.goto(url('/admin/events'));
+    await nav(adminPage, 'Events').waitFor();
+    expect(checks.flatMap((check) => check())).toEqual([]);
+  }, 60_000);
+
   it('shows a rotating QR full screen and replaces it when it rotates; the new code checks in', async () => {
     const name = `Rotating ${stamp}`;
     await nav(adminPage, 'Events').click();

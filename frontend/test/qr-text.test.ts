@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qrContentFromText } from '../src/qr/qr-text.js';
+import { checkInTokenFromText, qrContentFromText } from '../src/qr/qr-text.js';
 import { match } from '../src/router.js';
 
 describe('qrContentFromText', () => {
@@ -27,5 +27,17 @@ describe('routes', () => {
     expect(match('/admin/events/:id', '/admin/events/x/qr')).toBeNull();
     expect(match('/login', '/login/')).toEqual({});
     expect(match('/admin/events/:id', '/admin/events/%E0%A4%A')).toBeNull();
+  });
+});
+
+describe('checkInTokenFromText', () => {
+  it("finds the token of an event's check-in URL, and nothing in the original's JSON", () => {
+    expect(checkInTokenFromText(' https://a.example/#/c/AQAAACrQ9j8V4Tz5lqvmP2M\n')).toBe(
+      'AQAAACrQ9j8V4Tz5lqvmP2M',
+    );
+    expect(checkInTokenFromText('http://localhost:3000/app/#/c/Ab-_9')).toBe('Ab-_9');
+    expect(checkInTokenFromText('{"jwt":"a.b.c","type":"attendance_qr"}')).toBeNull();
+    expect(checkInTokenFromText('https://a.example/#/c/')).toBeNull();
+    expect(checkInTokenFromText('https://a.example/#/c/a b')).toBeNull();
   });
 });

@@ -43,6 +43,14 @@ export const configSchema = Type.Object({
       description: 'base URL of social-log-service, where audit events are delivered',
     }),
   ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$',
+      description:
+        'where people open the web app, e.g. https://attendance.example.com: the start of ' +
+        "events' check-in URLs (unset: the origin each request came through)",
+    }),
+  ),
   TRUST_PROXY: Type.Optional(
     Type.String({
       description:

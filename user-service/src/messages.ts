@@ -49,6 +49,14 @@ export const MESSAGES = {
     error: 'rotation_seconds must be an integer from 10 to 86400',
     code: 'INVALID_ROTATION',
   },
+  networkNotAllowed: {
+    error: "Check-in for this event is only possible from the organiser's network",
+    code: 'NETWORK_NOT_ALLOWED',
+  },
+  networkOrActiveRequired: {
+    error: 'Send is_active, allowed_networks or both',
+    code: 'NOTHING_TO_UPDATE',
+  },
   invalidStatus: { error: 'Invalid status', code: 'INVALID_STATUS' },
   invalidText: {
     error: 'Text fields must not contain control characters and must fit their column',

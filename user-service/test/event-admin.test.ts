@@ -32,6 +32,7 @@ describe('event administration', () => {
       starts_at: event.starts_at,
       expires_at: event.expires_at,
       rotation_seconds: null,
+      allowed_networks: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as unknown,
       is_active: true,
       statistics: {

@@ -65,7 +65,7 @@ export type RegisterInput = Required<Omit<RegisterBody, 'username'>> &
 
 /** A new event: its name and day, the rest optional. */
 export type NewEvent = Required<Pick<NewEventBody, 'event_name' | 'date'>> &
-  Pick<NewEventBody, 'starts_at' | 'expires_at' | 'rotation_seconds'>;
+  Pick<NewEventBody, 'starts_at' | 'expires_at' | 'rotation_seconds' | 'allowed_networks'>;
 
 /** Login takes an email, or a username when the identifier has no "@". */
 export function loginBody(identifier: string, password: string): LoginBody {
@@ -142,6 +142,11 @@ export function createApi(client: ApiClient) {
     // user-service, through /user
     scan: (qr_content: QrContent) =>
       client.json<ScanReply>('POST', '/user/qr/scan', { body: { qr_content } satisfies ScanBody }),
+    /** Check-in with an event's check-in URL, or its token (README.md, "Check-in URL"). */
+    scanCheckIn: (check_in_token: string) =>
+      client.json<ScanReply>('POST', '/user/qr/scan', {
+        body: { check_in_token } satisfies ScanBody,
+      }),
     history: (query: HistoryQuery) =>
       client.json<HistoryPage>('GET', '/user/qr/attendance/history', { query }),
     today: () => client.json<Today>('GET', '/user/qr/attendance/today'),
@@ -153,6 +158,10 @@ export function createApi(client: ApiClient) {
     setEventActive: (eventId: string, is_active: boolean) =>
       client.json<EventUpdated>('PATCH', `/user/qr/admin/events/${segment(eventId)}`, {
         body: { is_active } satisfies EventPatch,
+      }),
+    setAllowedNetworks: (eventId: string, allowed_networks: string[] | null) =>
+      client.json<EventUpdated>('PATCH', `/user/qr/admin/events/${segment(eventId)}`, {
+        body: { allowed_networks } satisfies EventPatch,
       }),
     deleteEvent: (eventId: string) =>
       client.json<EventDeleted>('DELETE', `/user/qr/admin/events/${segment(eventId)}`),

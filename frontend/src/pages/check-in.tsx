@@ -4,7 +4,7 @@ import { api } from '../context.js';
 import { ErrorBox, Field, formatDateTime, Notice, PageTitle, useAction } from '../components/ui.js';
 import { CameraScanner, cameraErrorMessage } from '../qr/camera.js';
 import { decodeImageFile } from '../qr/decode.js';
-import { qrContentFromText } from '../qr/qr-text.js';
+import { checkInTokenFromText, qrContentFromText } from '../qr/qr-text.js';
 import { href } from '../router.js';
 
 /**
@@ -25,7 +25,11 @@ export function CheckInPage() {
   const checkIn = async (qrText: string) => {
     setResult(null);
     setProgress(null);
-    const reply = await run(() => api.scan(qrContentFromText(qrText)));
+    // The check-in URL's QR, read here rather than by the phone's camera app, works too.
+    const token = checkInTokenFromText(qrText);
+    const reply = await run(() =>
+      token === null ? api.scan(qrContentFromText(qrText)) : api.scanCheckIn(token),
+    );
     if (reply) {
       setResult(reply);
       setText('');

@@ -25,3 +25,12 @@ export function qrContentFromText(text: string): QrContent {
   }
   return { jwt: trimmed };
 }
+
+/**
+ * The check-in token in a QR's text when the text is an event's check-in URL
+ * (`…/#/c/<token>`, README.md "Check-in URL"); null for anything else (the original's JSON).
+ */
+export function checkInTokenFromText(text: string): string | null {
+  const match = /\/#\/c\/([A-Za-z0-9_-]+)$/.exec(text.trim());
+  return match?.[1] ?? null;
+}

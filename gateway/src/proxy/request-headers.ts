@@ -6,9 +6,9 @@ import type { AccessTokenClaims } from '@cloud-backend/shared';
 /**
  * Headers a client may not choose: identity (user-service once trusted a client's X-User-*:
  * docs/compatibility.md#fix-identity-headers), the
- * original's X-Gateway-Request marker, and every forwarding header: X-Forwarded-For and -Proto
- * are rewritten from what the gateway determined itself, the others dropped (no service builds
- * absolute URLs).
+ * original's X-Gateway-Request marker, and every forwarding header: X-Forwarded-For, -Proto and
+ * -Host are rewritten from what the gateway determined itself (user-service builds check-in URLs
+ * from them when it has no PUBLIC_URL), the others dropped.
  */
 function isReserved(name: string): boolean {
   return (
@@ -50,6 +50,7 @@ export function upstreamRequestHeaders(
   result['x-request-id'] = request.id;
   result['x-forwarded-for'] = request.ip;
   result['x-forwarded-proto'] = request.protocol;
+  result['x-forwarded-host'] = request.host;
 
   // Set by the authentication hook on routes that need a token; null elsewhere.
   const user = request.user as AccessTokenClaims | null | undefined;

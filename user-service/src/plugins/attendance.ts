@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { createPool, type Pool } from '@cloud-backend/shared';
 import type { Config } from '../config.js';
+import { CheckInTokens } from '../qr/check-in-url.js';
 import { QrTokens, deriveQrKey } from '../qr/qr-token.js';
 import { LeaderLock } from '../services/leader-lock.js';
 import { RECONCILIATION_LOCK_KEY, UserSync } from '../services/user-sync.js';
@@ -9,6 +10,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Signs and checks QR tokens with their own key. */
     qrTokens: QrTokens;
+    /** Signs and checks check-in URL tokens, with the same key (qr/check-in-url.ts). */
+    checkInTokens: CheckInTokens;
+    /** PUBLIC_URL, the start of check-in URLs; undefined: each request's own origin. */
+    publicUrl: string | undefined;
     userSync: UserSync;
     /** The IANA zone event days are counted in (EVENT_TIMEZONE). */
     eventTimeZone: string;
@@ -35,7 +40,10 @@ export default fp<{ config: Config }>(
       app.log,
     );
     const userSync = new UserSync(app.db, authPool, app.log, leader);
-    app.decorate('qrTokens', new QrTokens(deriveQrKey(config.JWT_SECRET, config.QR_SECRET)));
+    const qrKey = deriveQrKey(config.JWT_SECRET, config.QR_SECRET);
+    app.decorate('qrTokens', new QrTokens(qrKey));
+    app.decorate('checkInTokens', new CheckInTokens(qrKey));
+    app.decorate('publicUrl', config.PUBLIC_URL);
     app.decorate('userSync', userSync);
     app.decorate('eventTimeZone', config.EVENT_TIMEZONE);
 

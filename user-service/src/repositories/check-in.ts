@@ -14,6 +14,8 @@ export interface CheckInInput {
   name: string;
   surname: string;
   admin: boolean;
+  /** The client's address (events/allowed-networks.ts clientAddress); null when unknown. */
+  clientAddress: string | null;
   /** The audit event written with the check-in (docs/compatibility.md#audit-trail). */
   audit: AuditEventInput;
   service: string;
@@ -24,6 +26,8 @@ export interface CheckInResult {
   event: EventRow | undefined;
   /** Whether the event accepted a scan with this token at nowMs (its check-in window). */
   open: boolean;
+  /** Whether the client's address is in the event's allowed_networks (true when it has none). */
+  networkAllowed: boolean;
   /** When the scan was recorded; undefined when it was not (closed, or already checked in). */
   scannedAt: Date | undefined;
 }
@@ -40,6 +44,9 @@ export interface CheckInResult {
  * time is the caller's (nowMs), so the statement and the messages judge the same moment, and the
  * bounds are compared in milliseconds, as JavaScript's Date holds them.
  *
+ * An event with allowed_networks takes scans only from an address inside one of them, matched
+ * here by PostgreSQL (inet <<= cidr) so the rule and the check-in are read and written at once.
+ *
  * The scan is one INSERT … ON CONFLICT (docs/compatibility.md#fix-double-check-in): the unique
  * (event_id, user_id) makes a simultaneous second scan wait for the first and then see its row. A
  * row without scanned_at (a status an admin set, or a legacy pre-filled row) becomes a check-in: a
@@ -53,7 +60,9 @@ export async function checkIn(db: Db, input: CheckInInput): Promise<CheckInResul
     service: input.service,
     ...input.audit,
   };
-  const { rows } = await db.query<EventRow & { open: boolean | null; scanned_at: Date | null }>({
+  const { rows } = await db.query<
+    EventRow & { open: boolean | null; network_ok: boolean | null; scanned_at: Date | null }
+  >({
     // Prepared once per connection: PostgreSQL plans it once, not on every scan.
     name: 'check-in',
     text: `WITH e AS (
@@ -64,13 +73,14 @@ export async function checkIn(db: Db, input: CheckInInput): Promise<CheckInResul
                 AND CASE WHEN e.rotation_seconds IS NULL THEN $4::bigint IS NULL
                          ELSE $4::bigint BETWEEN $5::bigint / 1000 / e.rotation_seconds - 1
                                              AND $5::bigint / 1000 / e.rotation_seconds
-                    END AS open
+                    END AS open,
+              e.allowed_networks IS NULL OR $12::inet <<= ANY (e.allowed_networks) AS network_ok
          FROM attendance_events e WHERE e.event_id = $1),
      a AS (
        INSERT INTO attendance AS a (event_id, user_id, name, surname, status, scanned_at,
                                     updated_at)
        SELECT e.event_id, $6, left($7, 255), left($8, 255), 'present', now(), now()
-         FROM e WHERE e.open
+         FROM e WHERE e.open AND e.network_ok
        ON CONFLICT (event_id, user_id) DO UPDATE
           SET scanned_at = now(), updated_at = now(), status = 'present',
               name = excluded.name, surname = excluded.surname
@@ -91,10 +101,18 @@ export async function checkIn(db: Db, input: CheckInInput): Promise<CheckInResul
       input.admin,
       event.id,
       JSON.stringify(event),
+      input.clientAddress,
     ],
   });
   const found = rows[0];
-  if (!found) return { event: undefined, open: false, scannedAt: undefined };
-  const { open, scanned_at: scannedAt, ...row } = found;
-  return { event: row, open: open === true, scannedAt: scannedAt ?? undefined };
+  if (!found) {
+    return { event: undefined, open: false, networkAllowed: false, scannedAt: undefined };
+  }
+  const { open, network_ok: networkOk, scanned_at: scannedAt, ...row } = found;
+  return {
+    event: row,
+    open: open === true,
+    networkAllowed: networkOk === true,
+    scannedAt: scannedAt ?? undefined,
+  };
 }

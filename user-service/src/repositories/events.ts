@@ -12,11 +12,14 @@ export interface EventRow {
   created_at: Date;
   is_active: boolean;
   rotation_seconds: number | null;
+  /** CIDR blocks a scan must come from; null: anywhere (events/allowed-networks.ts). */
+  allowed_networks: string[] | null;
 }
 
 /** The columns of EventRow, from attendance_events aliased e. */
 export const EVENT_COLUMNS = `e.id, e.event_id, e.event_name, e.date::text AS date, e.starts_at, e.expires_at,
-  e.created_by, e.created_at, e.is_active, e.rotation_seconds`;
+  e.created_by, e.created_at, e.is_active, e.rotation_seconds,
+  e.allowed_networks::text[] AS allowed_networks`;
 
 /**
  * The default check-in window (docs/compatibility.md#fix-validity-window): from 00:00 to 23:59:59
@@ -67,8 +70,11 @@ export async function insertEvent(
 ): Promise<EventRow | undefined> {
   const { rows } = await db.query<EventRow>(
     `INSERT INTO attendance_events AS e (id, event_id, event_name, date, qr_jwt, starts_at,
-                                          expires_at, created_by, created_at, rotation_seconds)
-     VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10)
+                                          expires_at, created_by, created_at, rotation_seconds,
+                                          allowed_networks)
+     VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10,
+             (SELECT array_agg(network(n::inet) ORDER BY i)
+               FROM unnest($11::text[]) WITH ORDINALITY AS t(n, i)))
      ON CONFLICT (event_id) DO NOTHING
      RETURNING ${EVENT_COLUMNS}`,
     [
@@ -82,9 +88,19 @@ export async function insertEvent(
       event.created_by,
       event.created_at,
       event.rotation_seconds,
+      event.allowed_networks,
     ],
   );
   return rows[0];
+}
+
+/** The event_id of a row id (a check-in token names the row). */
+export async function findEventIdByRowId(db: Db, id: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ event_id: string }>(
+    'SELECT event_id FROM attendance_events WHERE id = $1',
+    [id],
+  );
+  return rows[0]?.event_id;
 }
 
 export async function findEvent(db: Db, eventId: string): Promise<EventRow | undefined> {
@@ -103,6 +119,25 @@ export async function setEventActive(
   const { rows } = await db.query<EventRow>(
     `UPDATE attendance_events e SET is_active = $2 WHERE e.event_id = $1 RETURNING ${EVENT_COLUMNS}`,
     [eventId, isActive],
+  );
+  return rows[0];
+}
+
+/**
+ * Replaces the event's allowed networks (null: no restriction), each stored as its network;
+ * undefined when there is no such event.
+ */
+export async function setAllowedNetworks(
+  db: Db,
+  eventId: string,
+  networks: string[] | null,
+): Promise<EventRow | undefined> {
+  const { rows } = await db.query<EventRow>(
+    `UPDATE attendance_events e
+        SET allowed_networks = (SELECT array_agg(network(n::inet) ORDER BY i)
+               FROM unnest($2::text[]) WITH ORDINALITY AS t(n, i))
+      WHERE e.event_id = $1 RETURNING ${EVENT_COLUMNS}`,
+    [eventId, networks],
   );
   return rows[0];
 }

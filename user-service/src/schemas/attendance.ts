@@ -99,7 +99,7 @@ export const scanSchema = {
   summary: 'Check in with the content of an event QR',
   operationId: 'scanQr',
   description:
-    'Checks the caller in to the event whose QR content is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409.',
+    'Checks the caller in to the event whose QR content (or check-in URL token) is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409; an event restricted to some networks refuses other addresses with 403 NETWORK_NOT_ALLOWED.',
   body: Type.Object(
     {
       qr_content: Type.Optional(
@@ -112,6 +112,13 @@ export const scanSchema = {
           { description: 'the decoded QR text, as an object' },
         ),
       ),
+      check_in_token: Type.Optional(
+        Type.String({
+          maxLength: 2048,
+          description:
+            "the token of an event's check-in URL (…/#/c/<token>), or the whole URL; used instead of qr_content when present",
+        }),
+      ),
       motivazione: Type.Optional(Type.String({ description: 'accepted and ignored' })),
     },
     {
@@ -123,6 +130,7 @@ export const scanSchema = {
             version: '1.0',
           },
         },
+        { check_in_token: 'AQAAACrQ9j8V4Tz5lqvmP2M' },
       ],
     },
   ),
@@ -137,7 +145,7 @@ export const scanSchema = {
       validation: Type.Literal('automatic'),
       table_name: Type.String({ description: 'informational; kept for compatibility' }),
     }),
-    ...errors(400, 401, 404, 409),
+    ...errors(400, 401, 403, 404, 409),
   },
 };
 

@@ -3,6 +3,11 @@ import { DateOnly, DateTime, EventIdParams, StatisticsSchema, bearer, errors } f
 
 const tags = ['events (admin)'];
 
+const AllowedNetworks = Type.Union([Type.Array(Type.String()), Type.Null()], {
+  description:
+    'scans are accepted only from these networks (CIDR, IPv4 or IPv6, e.g. 10.0.0.0/8, 2001:db8::/32; a single address is /32 or /128); null or empty: from anywhere',
+});
+
 /** The original's body (docs/compatibility.md#generate), plus the validity window and rotation. */
 const GenerateBody = Type.Object(
   {
@@ -22,6 +27,7 @@ const GenerateBody = Type.Object(
         description: 'rotate the QR every this many seconds (10 to 86400); absent: a static QR',
       }),
     ),
+    allowed_networks: Type.Optional(AllowedNetworks),
   },
   { examples: [{ event_name: 'Morning lecture', date: '2026-03-02', rotation_seconds: 30 }] },
 );
@@ -31,6 +37,13 @@ const QrFields = {
     description: 'the text inside the QR: {"jwt":…,"type":"attendance_qr","version":"1.0"}',
   }),
   qr_image_base64: Type.String({ description: 'data:image/png;base64,… (256×256 PNG)' }),
+  check_in_url: Type.String({
+    description:
+      "the event's check-in URL (PUBLIC_URL/#/c/<token>): a phone's camera opens it in the web app; same validity and rotation as qr_content",
+  }),
+  check_in_qr_image_base64: Type.String({
+    description: 'data:image/png;base64,… (256×256 PNG) of check_in_url',
+  }),
 };
 
 const EventFields = {
@@ -40,6 +53,9 @@ const EventFields = {
   starts_at: DateTime,
   expires_at: DateTime,
   rotation_seconds: Type.Union([Type.Integer(), Type.Null()]),
+  allowed_networks: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'the networks scans must come from; null: anywhere',
+  }),
 };
 
 export const generateSchema = {
@@ -99,12 +115,18 @@ export const listEventsSchema = {
 export const updateEventSchema = {
   tags,
   security: bearer,
-  summary: 'Deactivate or reactivate an event',
+  summary: 'Deactivate or reactivate an event, or change its allowed networks',
   operationId: 'updateEvent',
   description:
-    'Turns an event off (its QR no longer checks anyone in) or on again. Admin role required.',
+    'Turns an event off (its QR no longer checks anyone in) or on again, and/or replaces the networks its scans must come from. Admin role required.',
   params: EventIdParams,
-  body: Type.Object({ is_active: Type.Boolean() }),
+  body: Type.Object(
+    {
+      is_active: Type.Optional(Type.Boolean()),
+      allowed_networks: Type.Optional(AllowedNetworks),
+    },
+    { examples: [{ is_active: false }, { allowed_networks: ['192.0.2.0/24', '2001:db8::/32'] }] },
+  ),
   response: {
     200: Type.Object({ message: Type.String(), ...EventFields, is_active: Type.Boolean() }),
     ...errors(400, 401, 403, 404),

@@ -918,8 +918,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Deactivate or reactivate an event
-     * @description Turns an event off (its QR no longer checks anyone in) or on again. Admin role required.
+     * Deactivate or reactivate an event, or change its allowed networks
+     * @description Turns an event off (its QR no longer checks anyone in) or on again, and/or replaces the networks its scans must come from. Admin role required.
      *
      *     Needs an access token with the admin role, checked at the gateway.
      */
@@ -1179,7 +1179,7 @@ export interface paths {
     put?: never;
     /**
      * Check in with the content of an event QR
-     * @description Checks the caller in to the event whose QR content is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409.
+     * @description Checks the caller in to the event whose QR content (or check-in URL token) is sent. The QR must be valid for today and, for rotating QRs, current; a second scan of the same event is a 409; an event restricted to some networks refuses other addresses with 403 NETWORK_NOT_ALLOWED.
      *
      *     Needs an access token (Authorization: Bearer), checked at the gateway.
      */
@@ -3742,6 +3742,8 @@ export interface operations {
                */
               expires_at: string;
               rotation_seconds: number | null;
+              /** @description the networks scans must come from; null: anywhere */
+              allowed_networks: string[] | null;
               /**
                * Format: date-time
                * @description RFC 3339, UTC
@@ -3809,7 +3811,9 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          is_active: boolean;
+          is_active?: boolean;
+          /** @description scans are accepted only from these networks (CIDR, IPv4 or IPv6, e.g. 10.0.0.0/8, 2001:db8::/32; a single address is /32 or /128); null or empty: from anywhere */
+          allowed_networks?: string[] | null;
         };
       };
     };
@@ -3840,6 +3844,8 @@ export interface operations {
              */
             expires_at: string;
             rotation_seconds: number | null;
+            /** @description the networks scans must come from; null: anywhere */
+            allowed_networks: string[] | null;
             is_active: boolean;
           };
         };
@@ -3973,11 +3979,17 @@ export interface operations {
              */
             expires_at: string;
             rotation_seconds: number | null;
+            /** @description the networks scans must come from; null: anywhere */
+            allowed_networks: string[] | null;
             is_active: boolean;
             /** @description the text inside the QR: {"jwt":…,"type":"attendance_qr","version":"1.0"} */
             qr_content: string;
             /** @description data:image/png;base64,… (256×256 PNG) */
             qr_image_base64: string;
+            /** @description the event's check-in URL (PUBLIC_URL/#/c/<token>): a phone's camera opens it in the web app; same validity and rotation as qr_content */
+            check_in_url: string;
+            /** @description data:image/png;base64,… (256×256 PNG) of check_in_url */
+            check_in_qr_image_base64: string;
             /** @description when the next QR replaces this one; null for a static QR */
             rotates_at: string | null;
           };
@@ -4136,6 +4148,8 @@ export interface operations {
           expires_at?: string;
           /** @description rotate the QR every this many seconds (10 to 86400); absent: a static QR */
           rotation_seconds?: number | null;
+          /** @description scans are accepted only from these networks (CIDR, IPv4 or IPv6, e.g. 10.0.0.0/8, 2001:db8::/32; a single address is /32 or /128); null or empty: from anywhere */
+          allowed_networks?: string[] | null;
         };
       };
     };
@@ -4166,10 +4180,16 @@ export interface operations {
              */
             expires_at: string;
             rotation_seconds: number | null;
+            /** @description the networks scans must come from; null: anywhere */
+            allowed_networks: string[] | null;
             /** @description the text inside the QR: {"jwt":…,"type":"attendance_qr","version":"1.0"} */
             qr_content: string;
             /** @description data:image/png;base64,… (256×256 PNG) */
             qr_image_base64: string;
+            /** @description the event's check-in URL (PUBLIC_URL/#/c/<token>): a phone's camera opens it in the web app; same validity and rotation as qr_content */
+            check_in_url: string;
+            /** @description data:image/png;base64,… (256×256 PNG) of check_in_url */
+            check_in_qr_image_base64: string;
           };
         };
       };
@@ -4491,15 +4511,6 @@ export interface operations {
     };
     requestBody: {
       content: {
-        /**
-         * @example {
-         *       "qr_content": {
-         *         "jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJldmVudF9pZCI6ImV2dF8xIn0.c2lnbmF0dXJl",
-         *         "type": "attendance_qr",
-         *         "version": "1.0"
-         *       }
-         *     }
-         */
         'application/json': {
           /** @description the decoded QR text, as an object */
           qr_content?: {
@@ -4507,6 +4518,8 @@ export interface operations {
             type?: string;
             version?: string;
           };
+          /** @description the token of an event's check-in URL (…/#/c/<token>), or the whole URL; used instead of qr_content when present */
+          check_in_token?: string;
           /** @description accepted and ignored */
           motivazione?: string;
         };

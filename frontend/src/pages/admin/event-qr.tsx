@@ -3,6 +3,7 @@ import type { CurrentQr } from '../../api/types.js';
 import { api } from '../../context.js';
 import { ErrorBox, formatDate, PageTitle } from '../../components/ui.js';
 import { href } from '../../router.js';
+import { QrChoice } from './qr-choice.js';
 import { QrText } from './qr-text.js';
 
 /** Never ask again sooner than this, whatever the clocks say (a client clock running ahead). */
@@ -113,12 +114,7 @@ export function EventQrPage({ eventId }: { eventId: string }) {
               {formatDate(qr.date)}
               {!qr.is_active && <strong class="warning"> · Inactive: check-ins are refused</strong>}
             </p>
-            <img
-              class="qr-big"
-              src={qr.qr_image_base64}
-              alt={`QR code to check in to ${qr.event_name}`}
-              data-qr-content={qr.qr_content}
-            />
+            <QrChoice qr={qr} />
             <p class="qr-meta">
               {qr.rotates_at ? <Countdown until={qr.rotates_at} /> : 'This code does not change.'}
             </p>

@@ -17,6 +17,7 @@ import {
   useLoad,
 } from '../../components/ui.js';
 import { href } from '../../router.js';
+import { NetworksCell, NetworksField, networksFromText } from './allowed-networks.js';
 import { QrText } from './qr-text.js';
 
 function CreateEvent({ onCreated }: { onCreated: () => void }) {
@@ -26,6 +27,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
   const [seconds, setSeconds] = useState('30');
   const [opens, setOpens] = useState('');
   const [closes, setCloses] = useState('');
+  const [networks, setNetworks] = useState('');
   const [created, setCreated] = useState<GeneratedEvent | null>(null);
   const { busy, error, message, run } = useAction();
 
@@ -34,6 +36,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
     setCreated(null);
     const starts = localToIso(opens);
     const expires = localToIso(closes);
+    const allowed = networksFromText(networks);
     const reply = await run(
       () =>
         api.generateEvent({
@@ -42,6 +45,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
           ...(rotating ? { rotation_seconds: Number(seconds) } : {}),
           ...(starts ? { starts_at: starts } : {}),
           ...(expires ? { expires_at: expires } : {}),
+          ...(allowed.length > 0 ? { allowed_networks: allowed } : {}),
         }),
       (r) => r.message,
     );
@@ -147,6 +151,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
             )}
           </Field>
         </details>
+        <NetworksField value={networks} onInput={setNetworks} />
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create event'}
@@ -159,7 +164,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
           </Notice>
           <img
             class="qr-preview"
-            src={created.qr_image_base64}
+            src={created.check_in_qr_image_base64}
             width={256}
             height={256}
             alt={`QR code for ${created.event_name}`}
@@ -209,6 +214,14 @@ function EventRow({ event, onChanged }: { event: ListedEvent; onChanged: () => v
       </td>
       <td>{event.is_active ? 'Active' : 'Inactive'}</td>
       <td>
+        <NetworksCell
+          key={(event.allowed_networks ?? []).join()}
+          eventId={event.event_id}
+          networks={event.allowed_networks}
+          onChanged={onChanged}
+        />
+      </td>
+      <td>
         {stats.present_count} / {stats.total_users}
       </td>
       <td class="row-actions">
@@ -254,6 +267,7 @@ export function EventsPage() {
                 <th scope="col">Check-in window</th>
                 <th scope="col">QR</th>
                 <th scope="col">State</th>
+                <th scope="col">Networks</th>
                 <th scope="col">Present / listed</th>
                 <th scope="col">Actions</th>
               </tr>

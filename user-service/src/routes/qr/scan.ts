@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { HttpError, metrics, recordSystemError } from '@cloud-backend/shared';
 import { rfc3339 } from '../../domain/dates.js';
 import { legacyTableName } from '../../domain/event-id.js';
 import { MESSAGES, fail } from '../../messages.js';
 import { auditOrigin } from '../../plugins/audit.js';
+import { clientAddress } from '../../events/allowed-networks.js';
+import { checkInTokenFrom } from '../../qr/check-in-url.js';
 import { QR_TOKEN_TYPE, rotationPeriod, type QrClaims } from '../../qr/qr-token.js';
 import { checkIn } from '../../repositories/check-in.js';
-import type { EventRow } from '../../repositories/events.js';
+import { findEventIdByRowId, type EventRow } from '../../repositories/events.js';
 import { scanSchema } from '../../schemas/attendance.js';
 
 const SERVICE = 'user-service';
@@ -16,7 +19,11 @@ const UNKNOWN_EVENT = 'unknown';
  * Throws the answer for an event row a valid QR token names when it may not be scanned now
  * (in the original's order); repositories/check-in.ts decides the same.
  */
-function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: number): void {
+function checkWindow(
+  event: EventRow | undefined,
+  claims: Pick<QrClaims, 'eid' | 'rot'>,
+  nowMs: number,
+): void {
   // A deleted and re-created namesake has another row id: the old QR does not open it.
   if (!event || !event.is_active || event.id !== claims.eid) fail(404, 'eventNotActive');
   if (nowMs < event.starts_at.getTime()) fail(400, 'eventNotStarted');
@@ -32,6 +39,16 @@ function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: numbe
   }
 }
 
+type ScanBody = Static<typeof scanSchema.body>;
+
+/** The qr_content type the original refused (checked after the token's presence, as it did). */
+function unsupportedType(body: ScanBody): string | null {
+  if ((body.check_in_token?.trim() ?? '') !== '') return null;
+  if ((body.qr_content?.jwt ?? '') === '') return null;
+  const type = body.qr_content?.type ?? '';
+  return type !== '' && type !== QR_TOKEN_TYPE ? type : null;
+}
+
 /**
  * POST /qr/scan (docs/compatibility.md#scan): the same checks, order, codes and messages as the
  * original, with its defects fixed: the QR token has its own key and type and is HS256 only
@@ -40,8 +57,29 @@ function checkWindow(event: EventRow | undefined, claims: QrClaims, nowMs: numbe
  * (#fix-double-check-in). Reading the
  * event, the check-in and its audit event are one statement (repositories/check-in.ts): the
  * lecture-hall burst of docs/PERFORMANCE.md is bound by round trips to PostgreSQL.
+ *
+ * Besides the original's qr_content it takes `check_in_token`, the token of an event's check-in
+ * URL or the whole URL (qr/check-in-url.ts), with the same checks and answers; and an event with
+ * allowed_networks refuses a scan from any other address with 403 NETWORK_NOT_ALLOWED.
  */
 const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  /** The event and window a scan names: from check_in_token when given, else qr_content. */
+  async function scannedToken(body: ScanBody, now: number) {
+    const checkInText = body.check_in_token?.trim() ?? '';
+    if (checkInText !== '') {
+      const claims = app.checkInTokens.verify(checkInTokenFrom(checkInText));
+      if (!claims) fail(400, 'qrInvalid');
+      const eventId = await findEventIdByRowId(app.db, claims.eid);
+      if (eventId === undefined) fail(404, 'eventNotActive');
+      return { event_id: eventId, eid: claims.eid, rot: claims.rot };
+    }
+    const token = body.qr_content?.jwt ?? '';
+    if (token === '') fail(400, 'qrContentRequired');
+    const claims = app.qrTokens.verify(token, now);
+    if (!claims) fail(400, 'qrInvalid');
+    return claims;
+  }
+
   app.post(
     '/scan',
     {
@@ -52,18 +90,14 @@ const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       let eventLabel = UNKNOWN_EVENT;
       try {
-        const content = request.body.qr_content;
-        const token = content?.jwt ?? '';
-        if (token === '') fail(400, 'qrContentRequired');
-        const type = content?.type ?? '';
-        if (type !== '' && type !== QR_TOKEN_TYPE) {
+        const type = unsupportedType(request.body);
+        if (type !== null) {
           const { error, code } = MESSAGES.qrTypeUnsupported;
           metrics.qrScansTotal.inc({ event_id: eventLabel, status: 'failed', service: SERVICE });
           return await reply.code(400).send({ error, code, received_type: type.slice(0, 100) });
         }
         const now = Date.now();
-        const claims = app.qrTokens.verify(token, now);
-        if (!claims) fail(400, 'qrInvalid');
+        const claims = await scannedToken(request.body, now);
         eventLabel = claims.event_id;
 
         const user = request.user;
@@ -76,6 +110,7 @@ const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           name: typeof user.name === 'string' ? user.name : 'Unknown',
           surname: typeof user.surname === 'string' ? user.surname : 'User',
           admin: user.role === 'admin',
+          clientAddress: clientAddress(request.ip),
           service: SERVICE,
           audit: {
             action: 'attendance.check_in',
@@ -94,6 +129,7 @@ const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         const event = result.event;
         if (!event) fail(404, 'eventNotActive');
+        if (!result.networkAllowed) fail(403, 'networkNotAllowed');
         if (!result.scannedAt) fail(409, 'alreadyCheckedIn');
 
         metrics.qrScansTotal.inc({ event_id: eventLabel, status: 'success', service: SERVICE });

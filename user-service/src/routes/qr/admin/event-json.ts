@@ -12,5 +12,6 @@ export function eventFields(row: EventRow) {
     starts_at: rfc3339(row.starts_at),
     expires_at: rfc3339(row.expires_at),
     rotation_seconds: row.rotation_seconds,
+    allowed_networks: row.allowed_networks,
   };
 }

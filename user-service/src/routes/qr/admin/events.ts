@@ -5,6 +5,7 @@ import { isStrictDate, parseDateTime, rfc3339 } from '../../../domain/dates.js';
 import { buildEventId } from '../../../domain/event-id.js';
 import { MESSAGES, fail, hasControlCharacters } from '../../../messages.js';
 import { auditOrigin } from '../../../plugins/audit.js';
+import { parseAllowedNetworks } from '../../../events/allowed-networks.js';
 import { qrContent, qrImageDataUrl } from '../../../qr/qr-code.js';
 import * as events from '../../../repositories/events.js';
 import {
@@ -14,6 +15,7 @@ import {
   listEventsSchema,
   updateEventSchema,
 } from '../../../schemas/events.js';
+import { checkInFields } from './check-in-fields.js';
 import { eventFields } from './event-json.js';
 
 const SERVICE = 'user-service';
@@ -35,7 +37,8 @@ function validate(body: GenerateInput) {
   const startsAt = parseDateTime(body.starts_at);
   const expiresAt = parseDateTime(body.expires_at);
   if (startsAt === null || expiresAt === null) fail(400, 'invalidWindow');
-  return { name, date, rotation, hours, startsAt, expiresAt };
+  const networks = parseAllowedNetworks(body.allowed_networks);
+  return { name, date, rotation, hours, startsAt, expiresAt, networks };
 }
 
 /**
@@ -73,6 +76,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
           starts_at: window.starts_at,
           expires_at: window.expires_at,
           rotation_seconds: input.rotation,
+          allowed_networks: input.networks,
         };
         const { token } = app.qrTokens.issue(facts, now);
         const row = await events.insertEvent(client, { ...facts, qr_jwt: token });
@@ -101,6 +105,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...eventFields(created.row),
         qr_content: content,
         qr_image_base64: await qrImageDataUrl(content),
+        ...(await checkInFields(app, request, created.row, now)),
       });
     },
   );
@@ -128,21 +133,31 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/events/:event_id/qr', { schema: currentQrSchema }, async (request) => {
     const event = await events.findEvent(app.db, request.params.event_id);
     if (!event) fail(404, 'eventNotFound');
-    const issued = app.qrTokens.issue(event);
+    // One moment for both codes: they rotate together.
+    const now = Date.now();
+    const issued = app.qrTokens.issue(event, now);
     const content = qrContent(issued.token);
     return {
       ...eventFields(event),
       is_active: event.is_active,
       qr_content: content,
       qr_image_base64: await qrImageDataUrl(content),
+      ...(await checkInFields(app, request, event, now)),
       rotates_at: issued.rotatesAt ? rfc3339(issued.rotatesAt) : null,
     };
   });
 
   app.patch('/events/:event_id', { schema: updateEventSchema }, async (request) => {
-    const { is_active: isActive } = request.body;
+    const { is_active: isActive, allowed_networks: networksInput } = request.body;
+    if (isActive === undefined && networksInput === undefined) fail(400, 'networkOrActiveRequired');
+    const networks = networksInput === undefined ? undefined : parseAllowedNetworks(networksInput);
+    const eventId = request.params.event_id;
     const row = await withTransaction(app.db, async (client) => {
-      const updated = await events.setEventActive(client, request.params.event_id, isActive);
+      let updated: events.EventRow | undefined;
+      if (isActive !== undefined) updated = await events.setEventActive(client, eventId, isActive);
+      if (networks !== undefined) {
+        updated = await events.setAllowedNetworks(client, eventId, networks);
+      }
       if (!updated) fail(404, 'eventNotFound');
       await enqueueAuditEvent(client, SERVICE, {
         action: 'event.updated',
@@ -150,12 +165,21 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         actor_id: request.user.user_id,
         success: true,
         ...auditOrigin(request),
-        details: { event_id: updated.event_id, is_active: isActive },
+        details: {
+          event_id: updated.event_id,
+          ...(isActive === undefined ? {} : { is_active: isActive }),
+          ...(networks === undefined ? {} : { allowed_networks: updated.allowed_networks }),
+        },
       });
       return updated;
     });
     return {
-      message: isActive ? 'Event activated' : 'Event deactivated',
+      message:
+        isActive === undefined
+          ? 'Event updated'
+          : isActive
+            ? 'Event activated'
+            : 'Event deactivated',
       ...eventFields(row),
       is_active: row.is_active,
     };
