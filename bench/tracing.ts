@@ -11,8 +11,13 @@
  * process that only counts what arrives. At 50 connections: requests/s, p50, p99; at 1
  * connection: mean latency. The targets take turns over BENCH_ROUNDS rounds; figures are medians.
  * Logging stays at the services' production level (warn), as in bench/gateway.
+ *
+ * Also the gateway's CPU time per request (Linux: /proc/<pid>/stat, utime + stime), over the
+ * 50-connection measurements: on a machine busy with other work, requests/s fall with the CPU
+ * the gateway gets, while its CPU per request still compares the three.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { freePort } from '@cloud-backend/shared/dev';
 import { combine, loadAverage, measureGet, type Measure } from './lib/measure.js';
@@ -39,6 +44,15 @@ const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
 const [authPort, userPort, offPort, idsPort, exportPort, nobodyPort] = ports;
 const nobody = `http://127.0.0.1:${String(nobodyPort)}`;
 const running: RunningService[] = [];
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+    .split(') ')[1]
+    ?.split(' ');
+  // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+  return (Number(fields?.[11]) + Number(fields?.[12])) / 100;
+}
 
 async function start(entry: string, port: number | undefined, env: Record<string, string>) {
   const service = await startService(entry, port ?? 0, env, 180_000);
@@ -106,6 +120,14 @@ try {
   const rounds = new Map<Name, { many: Measure[]; one: Measure[] }>(
     targets.map(([name]) => [name, { many: [], one: [] }]),
   );
+  const pids = new Map<Name, number | undefined>([
+    ['tracing off', off.child.pid],
+    ['on, no endpoint', ids.child.pid],
+    ['on, exporting', exporting.child.pid],
+  ]);
+  const cpu = new Map<Name, { seconds: number; requests: number }>(
+    targets.map(([name]) => [name, { seconds: 0, requests: 0 }]),
+  );
   const loadBefore = loadAverage();
   for (const [, url] of targets) await measureGet(url, token, MANY, WARMUP);
   for (let round = 1; round <= ROUNDS; round++) {
@@ -115,8 +137,14 @@ try {
     for (const connections of [MANY, 1]) {
       const line: string[] = [];
       for (const [name, url] of targets) {
+        const before = cpuSeconds(pids.get(name));
         const result = await measureGet(url, token, connections, DURATION);
         rounds.get(name)?.[connections === 1 ? 'one' : 'many'].push(result);
+        const used = cpu.get(name);
+        if (used && connections === MANY) {
+          used.seconds += cpuSeconds(pids.get(name)) - before;
+          used.requests += result.rps * DURATION;
+        }
         line.push(`${name} ${fmt(result.rps, 0)}/s`);
       }
       say(`  ${String(connections)} conn: ${line.join(', ')}`);
@@ -132,6 +160,10 @@ try {
     }),
   ) as Record<Name, { many: Measure; one: Measure }>;
   const base = results['tracing off'];
+  const perRequest = (name: Name) => {
+    const used = cpu.get(name) ?? { seconds: 0, requests: 1 };
+    return (used.seconds / used.requests) * 1e6;
+  };
   const rows: [string, string][] = [
     ['cores', String(availableParallelism())],
     ['load average', `${loadBefore} at the start, ${loadAverage()} at the end`],
@@ -143,6 +175,7 @@ try {
         `${fmt(many.rps, 0)} req/s (${fmt(many.rps / base.many.rps, 2)} × off), ` +
           `p50 ${String(many.p50)} ms, p99 ${String(many.p99)} ms` +
           ` | 1 conn: mean ${fmt(one.mean, 2)} ms (+${fmt(one.mean - base.one.mean, 2)})` +
+          ` | CPU ${fmt(perRequest(name), 0)} µs/request (${fmt(perRequest(name) / perRequest('tracing off'), 2)} × off)` +
           (errors > 0 ? ` (errors and non-2xx: ${String(errors)})` : ''),
       ];
     }),
