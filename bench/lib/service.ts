@@ -29,6 +29,7 @@ export async function startService(
   entry: string,
   port: number,
   env: Record<string, string>,
+  startTimeoutMs = 60_000,
 ): Promise<RunningService> {
   const child = spawn(
     process.execPath,
@@ -49,7 +50,7 @@ export async function startService(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${String(port)}`;
-  await waitUntilReady(url, 60_000, () => output);
+  await waitUntilReady(url, startTimeoutMs, () => output);
   return {
     url,
     child,

@@ -14,3 +14,5 @@ export * from './internal-auth.js';
 export * from './openapi.js';
 export * from './read-only-grants.js';
 export * from './public-secrets.js';
+export * from './tracing.js';
+export * from './trace-ids.js';

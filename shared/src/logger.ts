@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { stdTimeFunctions, type DestinationStream, type LoggerOptions } from 'pino';
+import { activeTraceIds } from './trace-ids.js';
 
 /** Field names whose values never reach a log line, at any depth we log. */
 export const SENSITIVE_KEYS = [
@@ -58,6 +59,8 @@ export function loggerOptions({
     ...(stream ? { stream } : {}),
     level,
     base: { service },
+    // trace_id and span_id beside reqId, to find a request's trace from its lines (tracing.ts).
+    mixin: activeTraceIds,
     timestamp: stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     serializers: {

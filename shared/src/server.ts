@@ -7,6 +7,7 @@ import { loadConfigOrExit, type CommonConfig } from './config.js';
 import { waitForDatabase } from './db.js';
 import type { LoggerSettings } from './logger.js';
 import { runMigrations } from './migrations.js';
+import { startTracing, type Tracing } from './tracing.js';
 
 type ServiceConfig = CommonConfig & {
   DATABASE_URL?: string;
@@ -90,7 +91,10 @@ export async function runService<T extends TObject>(options: RunServiceOptions<T
   const config = loadConfigOrExit(options.service, options.configSchema) as Static<T> &
     ServiceConfig;
   let app: FastifyInstance | undefined;
+  let tracing: Tracing | undefined;
   try {
+    // Before the app exists: Fastify's instrumentation attaches to every instance created after.
+    tracing = await startTracing({ service: options.service });
     app = await options.buildApp(config);
     const migrationUrl = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
     if (options.migrationsDir && migrationUrl) {
@@ -107,6 +111,7 @@ export async function runService<T extends TObject>(options: RunServiceOptions<T
     fail(options.service, app, err);
   }
   const started = app;
+  const startedTracing = tracing;
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) started.log.error({ err }, 'closing after an unexpected error');
     else started.log.info({ signal }, 'shutting down');
@@ -117,5 +122,7 @@ export async function runService<T extends TObject>(options: RunServiceOptions<T
       );
     }
     await started.close();
+    // The spans of the last requests, before the process ends.
+    await startedTracing.shutdown();
   });
 }

@@ -45,6 +45,22 @@ describe('docker compose config', () => {
     expect(merged.services['auth-db']?.image).toBe('postgres:15-bookworm');
   });
 
+  // docs/operations.md#traces-and-logs: Tempo, Loki and Alloy only with the override file.
+  it('adds traces and logs with docker-compose.observability.yml, and only with it', () => {
+    const result = config(['docker-compose.yml', 'docker-compose.observability.yml'], {});
+    expect(result.status, result.stderr).toBe(0);
+    const merged = JSON.parse(result.stdout) as ComposeFile;
+    for (const name of ['tempo', 'loki', 'alloy'])
+      expect(merged.services, name).toHaveProperty(name);
+    expect(merged.services.gateway?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      'http://tempo:4318',
+    );
+    expect(merged.services.gateway?.environment?.TRUST_PROXY).toBe('172.30.0.0/24');
+    const plain = JSON.parse(config(['docker-compose.yml'], {}).stdout) as ComposeFile;
+    expect(Object.keys(plain.services)).not.toContain('tempo');
+    expect(plain.services.gateway?.environment).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+
   it('refuses production without its secrets', () => {
     const result = config(['docker-compose.yml', 'docker-compose.prod.yml'], {});
     expect(result.status).not.toBe(0);

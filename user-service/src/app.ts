@@ -5,6 +5,7 @@ import {
   packageVersion,
   type AccessTokenClaims,
   type AuthOptions,
+  type LoggerSettings,
   type ServiceApp,
 } from '@cloud-backend/shared';
 import { assertTimeZone, trustProxySetting, type Config } from './config.js';
@@ -21,6 +22,8 @@ export const SERVICE = 'user-service';
 export interface BuildOptions {
   /** false in tests that do not read the logs. */
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests that read them). */
+  logStream?: LoggerSettings['stream'];
 }
 
 const DESCRIPTION =
@@ -45,7 +48,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = await createServiceApp({
     service: SERVICE,
     version: packageVersion(import.meta.url),
-    logger: options.logger === false ? false : loggerSettings(config),
+    logger:
+      options.logger === false
+        ? false
+        : {
+            ...loggerSettings(config),
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
     database: { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX },
     docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development', tags: TAGS },
     trustProxy: trustProxySetting(config.TRUST_PROXY),

@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTracing } from '@cloud-backend/shared';
+import { TRACEPARENT, linesOf, startChain, today, type Chain } from './support/traced-chain.js';
+
+// docs/operations.md#traces-and-logs: without an OTLP endpoint nothing leaves the process, but
+// a request's lines are still joined by trace_id across the gateway and the service. A file of
+// its own: tracing starts once per process.
+
+describe('without an OTLP endpoint', () => {
+  let chain: Chain;
+  const requestId = 'untraced-request-1';
+
+  beforeAll(async () => {
+    // As compose passes it when .env leaves it out: set, but empty.
+    chain = await startChain({ OTEL_EXPORTER_OTLP_ENDPOINT: '' });
+    await today(chain, requestId);
+    await chain.close();
+  });
+
+  it('records no span, so there is nothing to export', () => {
+    expect(chain.tracing).toMatchObject({ enabled: true, exporting: false });
+    expect(chain.recording).toEqual([false]);
+  });
+
+  it('still joins the lines of a request by trace_id and forwards traceparent', () => {
+    const gatewayLines = linesOf(chain, requestId, 'gateway');
+    const serviceLines = linesOf(chain, requestId, 'user-service');
+    const traceId = gatewayLines[0]?.trace_id;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(serviceLines.length).toBeGreaterThan(0);
+    for (const line of [...gatewayLines, ...serviceLines]) {
+      expect(line, line.msg).toMatchObject({ trace_id: traceId });
+    }
+    expect(TRACEPARENT.exec(chain.traceparents[0] ?? '')?.[1]).toBe(traceId);
+  });
+});
+
+describe('the OTLP settings', () => {
+  it('are off with OTEL_SDK_DISABLED=true', async () => {
+    const tracing = await startTracing({ service: 'x', env: { OTEL_SDK_DISABLED: 'true' } });
+    expect(tracing).toMatchObject({ enabled: false, exporting: false });
+    await tracing.shutdown();
+  });
+
+  it.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'tempo:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://x/' }, /_TRACES_ENDPOINT must be/],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      /only OTLP over http\/protobuf/,
+    ],
+  ])('refuse %o with one clear message', async (env, message) => {
+    await expect(startTracing({ service: 'x', env })).rejects.toThrow(message);
+  });
+});
