@@ -56,11 +56,9 @@ function untraced(url: string | undefined): boolean {
  * Starts OpenTelemetry for one service process (docs/operations.md#traces-and-logs): a W3C
  * `traceparent` is continued or started for every request (the HTTP server span, Fastify's
  * request and handler spans), carried to the next service by every undici/fetch call, and
- * PostgreSQL queries are spans of their own. Spans are exported over OTLP http/protobuf only
- * when OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set; without one they are not even
- * recorded (a sampler that keeps nothing), but the ids still exist, so log lines carry
- * trace_id and span_id and the services' logs of one request can be joined.
- * OTEL_SDK_DISABLED=true turns all of it off.
+ * PostgreSQL queries are spans of their own, exported over OTLP http/protobuf, and log lines
+ * carry trace_id and span_id. All of it only when OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * …_TRACES_ENDPOINT) is set; OTEL_SDK_DISABLED=true turns it off even then.
  */
 export async function startTracing({
   service,
@@ -69,6 +67,10 @@ export async function startTracing({
 }: TracingOptions): Promise<Tracing> {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return OFF;
   const url = otlpTracesUrl(env);
+  // Without a receiver nothing is started: the SDK with a sampler that keeps nothing still cost
+  // the gateway about 1.85 times the CPU per request (docs/PERFORMANCE.md#tracing), a price for
+  // trace ids nobody could look up. Requests are joined by reqId / X-Request-ID then.
+  if (url === undefined) return OFF;
   // Loaded here rather than at the top: every process that imports this package (tests, the
   // command-line tools) would otherwise pay for the SDK, about half a second of CPU; the
   // exporter, the largest part, only when spans are exported.
@@ -79,7 +81,7 @@ export async function startTracing({
     { PgInstrumentation },
     { UndiciInstrumentation },
     { resourceFromAttributes },
-    { AlwaysOffSampler, BatchSpanProcessor },
+    { BatchSpanProcessor },
     { NodeTracerProvider },
     { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION },
     exporterModule,
@@ -102,11 +104,9 @@ export async function startTracing({
       [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME?.trim() || service,
       ...(version ? { [ATTR_SERVICE_VERSION]: version } : {}),
     }),
-    // With an endpoint the SDK's default sampler applies (parent-based, always on; the standard
-    // OTEL_TRACES_SAMPLER variables change it); without one nothing would ever read a span.
-    ...(exporter
-      ? { spanProcessors: [new BatchSpanProcessor(exporter)] }
-      : { sampler: new AlwaysOffSampler() }),
+    // The SDK's default sampler applies (parent-based, always on; the standard
+    // OTEL_TRACES_SAMPLER variables change it).
+    ...(exporter ? { spanProcessors: [new BatchSpanProcessor(exporter)] } : {}),
   });
   provider.register();
 
