@@ -243,7 +243,7 @@ start_release() {
       --pull missing --remove-orphans --wait --wait-timeout "$remaining" "${services[@]}" &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
-      sleep 3
+      sleep 5
       if crashed "$release" "$before" "$@"; then
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
@@ -259,7 +259,9 @@ start_release() {
       return 1
     fi
     sleep 5
-    log "not every container is healthy yet: waiting up to $((deadline - SECONDS))s more"
+    if [ "$deadline" -gt "$SECONDS" ]; then
+      log "not every container is healthy yet: waiting up to $((deadline - SECONDS))s more"
+    fi
   done
 }
 
@@ -293,8 +295,10 @@ all_healthy() {
   fi
   for service in $expected; do
     line="$(IMAGE_TAG="$release" "$@" ps -a --format '{{.State}} {{.Health}}' "$service" 2>/dev/null | head -n 1)"
+    line="${line% }"
     state="${line%% *}"
-    health="${line#* }"
+    health="${line#"$state"}"
+    health="${health# }"
     if [ "$state" != running ] || { [ -n "$health" ] && [ "$health" != healthy ]; }; then
       log "$service: ${line:-no container}"
       ok=1
