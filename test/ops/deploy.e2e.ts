@@ -41,6 +41,13 @@ const FILES = ['docker-compose.yml', 'docker-compose.prod.yml', 'deploy-test.ove
 const C_MIGRATION = '9999999999999_release-c-column';
 // Production refuses the published development secrets: the admin's password is the test's own.
 const ADMIN = { email: 'admin@example.com', password: randomBytes(12).toString('hex') };
+const NODE_SERVICES = IMAGES.filter((image) => image !== 'nginx' && image !== 'pg-backup');
+const READY_CHECK = [
+  'CMD',
+  'node',
+  '-e',
+  "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready',{signal:AbortSignal.timeout(25000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+];
 const SCRIPT = readFileSync(repoPath('scripts/deploy/deploy.sh'), 'utf8');
 
 const root = mkdtempSync(join(tmpdir(), 'cb-deploy-'));
@@ -223,12 +230,16 @@ describe(`deploy.sh: release, automatic rollback, pre-release backup (compose pr
       join(checkout, 'deploy-test.override.yml'),
       [
         '# The test server publishes nginx on loopback only, and its healthchecks have longer',
-        "# to answer: the test machine's cores are shared (a timed-out check counts as failed).",
+        "# to answer: the test machine's cores are shared (a timed-out check counts as failed;",
+        "# the Node images' own check gives /health/ready 4 s, here 25 s).",
         'services:',
         ...SERVICES.flatMap((service) => [
           `  ${service}:`,
           '    healthcheck:',
           '      timeout: 30s',
+          ...(NODE_SERVICES.includes(service)
+            ? [`      test: ${JSON.stringify(READY_CHECK)}`]
+            : []),
           ...(service === 'nginx'
             ? [
                 '    ports: !override',
