@@ -12,8 +12,9 @@
 #     refused before anything is touched;
 #   - a TARGET that does not exist is created, owned by DATABASE's owner (a scratch copy to
 #     inspect, or to compare with the live one);
-#   - a TARGET that already has tables is refused, unless RESTORE_REPLACE=1: then its public
-#     schema is dropped and the dump loaded, in one transaction (all or nothing). Stop the
+#   - a TARGET that already has tables is refused, unless RESTORE_REPLACE=1: then its schemas
+#     (public and any other, such as legacy) are dropped and the dump loaded, in one
+#     transaction (all or nothing). Stop the
 #     services that write to it first (docs/operations.md).
 #
 # The whole load is one transaction (psql --single-transaction, ON_ERROR_STOP).
@@ -85,7 +86,7 @@ SQL
   if [ "$tables" != 0 ]; then
     [ "${RESTORE_REPLACE:-0}" = 1 ] \
       || die "$target already has $tables relation(s); set RESTORE_REPLACE=1 to replace them"
-    log "$target: replacing its public schema ($tables relation(s))"
+    log "$target: replacing its schemas (public: $tables relation(s))"
     replace_schema=1
   fi
 fi
@@ -93,7 +94,10 @@ fi
 log "restoring $(basename "$file") into $target"
 {
   if [ -n "$replace_schema" ]; then
+    # Every schema of the database, not only public: the dump creates the others again
+    # (user-service's database has legacy), and CREATE SCHEMA fails on one that exists.
     printf '%s\n' 'DROP SCHEMA public CASCADE;' \
+      "DO \$\$ DECLARE s name; BEGIN FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%' LOOP EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP; END \$\$;" \
       'CREATE SCHEMA public AUTHORIZATION pg_database_owner;' \
       'GRANT USAGE ON SCHEMA public TO PUBLIC;'
   fi

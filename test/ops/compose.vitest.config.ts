@@ -15,6 +15,7 @@ export default defineConfig({
       'test/ops/compose-config.e2e.ts',
       'test/ops/compose.e2e.ts',
       'test/ops/import-original.e2e.ts',
+      'test/ops/deploy.e2e.ts',
     ],
     testTimeout: 10 * 60_000,
     hookTimeout: 30 * 60_000,
