@@ -43,6 +43,13 @@ export const configSchema = Type.Object({
       description: 'base URL of social-log-service, where audit events are delivered',
     }),
   ),
+  LIVE_HEARTBEAT_MS: Type.Integer({
+    minimum: 100,
+    default: 15000,
+    description:
+      'milliseconds between the heartbeat comment lines of an idle live check-in stream ' +
+      '(proxies close connections that stay silent too long)',
+  }),
   TRUST_PROXY: Type.Optional(
     Type.String({
       description:

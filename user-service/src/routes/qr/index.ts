@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import eventAttendanceRoutes from './admin/event-attendance.js';
 import eventRoutes from './admin/events.js';
+import liveRoutes from '../../live/route.js';
 import myAttendanceRoutes from './my-attendance.js';
 import scanRoutes from './scan.js';
 
@@ -14,6 +15,7 @@ const qrRoutes: FastifyPluginAsyncTypebox = async (app) => {
       admin.addHook('preHandler', admin.requireAdmin);
       await admin.register(eventRoutes);
       await admin.register(eventAttendanceRoutes);
+      await admin.register(liveRoutes, { heartbeatMs: admin.live.heartbeatMs });
     },
     { prefix: '/admin' },
   );
