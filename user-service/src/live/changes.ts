@@ -2,7 +2,7 @@ import type { AttendanceStatus } from '../domain/statuses.js';
 import { eventStatistics, type EventStatistics } from '../repositories/attendance.js';
 import type { Db } from '../repositories/db.js';
 
-/** One row of attendance_changes: a check-in or a status change, numbered within its event. */
+/** One row of live.attendance_changes: a check-in or a status change, numbered within its event. */
 export interface ChangeRow {
   seq: string;
   user_id: number;
@@ -26,7 +26,7 @@ export async function changesAfter(
 ): Promise<ChangeRow[]> {
   const { rows } = await db.query<ChangeRow>({
     name: 'live-changes-after',
-    text: `SELECT ${CHANGE} FROM attendance_changes c
+    text: `SELECT ${CHANGE} FROM live.attendance_changes c
             WHERE c.event_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3`,
     values: [eventId, after.toString(), limit],
   });
@@ -36,7 +36,7 @@ export async function changesAfter(
 /** The latest `limit` changes of an event, newest first. */
 export async function latestChanges(db: Db, eventId: string, limit: number): Promise<ChangeRow[]> {
   const { rows } = await db.query<ChangeRow>(
-    `SELECT ${CHANGE} FROM attendance_changes c
+    `SELECT ${CHANGE} FROM live.attendance_changes c
       WHERE c.event_id = $1 ORDER BY c.seq DESC LIMIT $2`,
     [eventId, limit],
   );
@@ -46,7 +46,7 @@ export async function latestChanges(db: Db, eventId: string, limit: number): Pro
 /** The number of the event's latest change (0 before its first). */
 export async function lastSeq(db: Db, eventId: string): Promise<bigint> {
   const { rows } = await db.query<{ last_seq: string }>(
-    'SELECT last_seq::text AS last_seq FROM attendance_live_sequences WHERE event_id = $1',
+    'SELECT last_seq::text AS last_seq FROM live.event_sequences WHERE event_id = $1',
     [eventId],
   );
   return BigInt(rows[0]?.last_seq ?? '0');
