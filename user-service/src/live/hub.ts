@@ -66,6 +66,8 @@ export class LiveHub {
     private readonly log: FastifyBaseLogger,
     /** LIVE_HEARTBEAT_MS: between the comment lines that keep idle streams open. */
     readonly heartbeatMs: number,
+    /** Resolves once the replica listens for changes (live/listener.ts). */
+    readonly listening: () => Promise<void>,
   ) {}
 
   /** Starts delivering the event's changes above `subscriber.cursor`; returns the unsubscribe. */

@@ -48,13 +48,26 @@ export class LiveListener {
     return this.stopped;
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.connect(false);
+  private starting: Promise<void> | undefined;
+
+  /**
+   * Listens, from the first stream on (a replica nobody watches holds no connection for it);
+   * rejects when the database cannot be reached, and the next call tries again.
+   */
+  ensure(): Promise<void> {
+    this.starting ??= (async () => {
+      this.stopped = false;
+      await this.connect(false);
+    })().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.starting?.catch(() => undefined);
     clearTimeout(this.timer);
     const client = this.client;
     this.client = undefined;
@@ -91,7 +104,7 @@ export class LiveListener {
       await client.query(`LISTEN ${CHANNEL}`);
     } catch (err) {
       if (!again) {
-        // At start-up the database has just been migrated: not listening is an error to see.
+        // The first connection: the stream that asked for it is refused (503).
         lost = true;
         await client.end().catch(() => undefined);
         throw err;

@@ -12,19 +12,19 @@ declare module 'fastify' {
 
 /**
  * Live check-ins: the hub every stream subscribes to and the replica's listening connection
- * that feeds it. The streams end when the app closes, before it waits for requests in flight.
+ * that feeds it, opened by the first stream. The streams end when the app closes, before it
+ * waits for requests in flight.
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const hub = new LiveHub(app.db, app.log, config.LIVE_HEARTBEAT_MS);
-    const listener = new LiveListener(
+    const listener: LiveListener = new LiveListener(
       config.DATABASE_URL,
       app.log,
       ({ eventId, seq }) => hub.notify(eventId, seq),
       () => hub.catchUp(),
     );
+    const hub = new LiveHub(app.db, app.log, config.LIVE_HEARTBEAT_MS, () => listener.ensure());
     app.decorate('live', hub);
-    app.addHook('onReady', async () => listener.start());
     app.addHook('preClose', async () => {
       hub.closeAll();
       await listener.stop();

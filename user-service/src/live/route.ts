@@ -18,6 +18,12 @@ const INVALID_LAST_EVENT_ID = new HttpError(
   'Last-Event-ID must be the decimal id of a message of this stream',
 );
 
+const LISTENER_UNAVAILABLE = new HttpError(
+  503,
+  'DATABASE_UNAVAILABLE',
+  'Live updates are unavailable: the database cannot be reached',
+);
+
 /** The id to resume after, from the header (what EventSource sends) or the query string. */
 function resumeFrom(header: string | undefined, query: string | undefined): bigint | undefined {
   const value = header ?? query;
@@ -46,6 +52,11 @@ const liveRoutes: FastifyPluginAsyncTypebox<{ heartbeatMs: number }> = async (
       const requested = resumeFrom(request.headers['last-event-id'], request.query.last_event_id);
       const event = await findEvent(app.db, request.params.event_id);
       if (!event) fail(404, 'eventNotFound');
+      // Listening before the first read: nothing committed in between can be missed.
+      await app.live.listening().catch((err: unknown) => {
+        request.log.warn({ err }, 'live attendance listener cannot connect');
+        throw LISTENER_UNAVAILABLE;
+      });
       const eventId = event.event_id;
       const last = await lastSeq(app.db, eventId);
       // Without an id, or with one this event never gave (it was deleted and created again),
