@@ -22,8 +22,4 @@ export class OpenStreams {
       else this.counts.set(userId, now);
     };
   }
-
-  held(userId: number): number {
-    return this.counts.get(userId) ?? 0;
-  }
 }
