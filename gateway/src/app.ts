@@ -21,6 +21,7 @@ import publicDocs from './openapi/plugin.js';
 import upstreamHealth from './routes/health.js';
 import frontend from './routes/frontend.js';
 import proxyRoutes from './routes/proxy.js';
+import liveRoute from './live/live-route.js';
 import { routeTable } from './routes/route-table.js';
 import { createUpstreams, listUpstreams } from './upstreams.js';
 
@@ -119,6 +120,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(proxyRoutes, {
     upstreams,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    varyOnOrigin: origins !== '*',
+  });
+  await app.register(liveRoute, {
+    user: upstreams['user-service'],
+    connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    perAdmin: config.LIVE_STREAMS_PER_ADMIN,
     varyOnOrigin: origins !== '*',
   });
   if (config.DOCS_ENABLED) {

@@ -44,6 +44,13 @@ const limits = {
   RATE_LIMIT_REGISTER_MAX: limit(10, 'POST /auth/register per hour per client IP'),
 } satisfies TProperties;
 
+const live = {
+  LIVE_STREAMS_PER_ADMIN: limit(
+    5,
+    'live check-in streams (Server-Sent Events) one admin may hold open through one gateway',
+  ),
+} satisfies TProperties;
+
 const timeouts = {
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({
     minimum: 1,
@@ -106,6 +113,7 @@ export const configSchema = Type.Object({
   ...jwtEnv,
   ...upstreams,
   ...limits,
+  ...live,
   ...timeouts,
   ...revocations,
   ...docs,

@@ -225,6 +225,7 @@ const VALID: Record<string, (context: Context) => Request | Promise<Request>> = 
   listEventAttendance: ({ eventId }) => ({ who: 'admin', params: { event_id: eventId } }),
   listEventAttendanceByAlias: ({ eventId }) => ({ who: 'admin', params: { event_id: eventId } }),
   exportEventAttendance: ({ eventId }) => ({ who: 'admin', params: { event_id: eventId } }),
+  streamEventAttendance: ({ eventId }) => ({ who: 'admin', params: { event_id: eventId } }),
   setAttendanceStatus: ({ eventId, localUserId }) => ({
     who: 'admin',
     params: { event_id: eventId, user_id: localUserId },

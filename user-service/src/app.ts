@@ -13,6 +13,7 @@ import { MESSAGES } from './messages.js';
 import attendanceServices from './plugins/attendance.js';
 import auditOutbox from './plugins/audit.js';
 import gauges from './plugins/gauges.js';
+import liveAttendance from './live/plugin.js';
 import profileRoutes from './routes/profile.js';
 import qrRoutes from './routes/qr/index.js';
 import userRoutes from './routes/users.js';
@@ -62,6 +63,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(attendanceServices, { config });
   await app.register(auditOutbox, { config, service: SERVICE });
   await app.register(gauges, { service: SERVICE });
+  await app.register(liveAttendance, { config });
 
   // Each verified request also refreshes the caller's local users row; an account deleted in
   // auth-service stops here, even with an unexpired token.

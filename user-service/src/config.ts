@@ -51,6 +51,13 @@ export const configSchema = Type.Object({
         "events' check-in URLs (unset: the origin each request came through)",
     }),
   ),
+  LIVE_HEARTBEAT_MS: Type.Integer({
+    minimum: 100,
+    default: 15000,
+    description:
+      'milliseconds between the heartbeat comment lines of an idle live check-in stream ' +
+      '(proxies close connections that stay silent too long)',
+  }),
   TRUST_PROXY: Type.Optional(
     Type.String({
       description:

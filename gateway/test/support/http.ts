@@ -44,8 +44,7 @@ export function send(baseUrl: string, options: Send): Promise<Answer> {
       },
       (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
+        const answer = () => {
           const text = Buffer.concat(chunks).toString('utf8');
           resolve({
             status: response.statusCode ?? 0,
@@ -55,7 +54,17 @@ export function send(baseUrl: string, options: Send): Promise<Answer> {
             json: <T>() => JSON.parse(text) as T,
             elapsed: performance.now() - started,
           });
+        };
+        // A Server-Sent Events stream does not end on its own: its answer is its first message.
+        const stream = /^text\/event-stream/.test(response.headers['content-type'] ?? '');
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (stream && Buffer.concat(chunks).includes('\n\n')) {
+            answer();
+            response.destroy();
+          }
         });
+        response.on('end', answer);
         response.on('error', reject);
       },
     );

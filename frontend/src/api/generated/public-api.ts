@@ -970,6 +970,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/user/qr/admin/events/{event_id}/live': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An event's check-ins and status changes, live (Server-Sent Events)
+     * @description A text/event-stream that stays open: an `attendance` message (its `id:` a number that grows within the event) for every check-in and status change of the event, on any replica, with the person, the time, the status and the event's new counts; comment lines as heartbeats. A client that reconnects with `Last-Event-ID` (or `last_event_id`) gets what it missed, from the database; without one the stream starts with a `snapshot` message (the counts and the latest changes). Admin role required.
+     *
+     *     Needs an access token with the admin role, checked at the gateway.
+     */
+    get: operations['streamEventAttendance'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/user/qr/admin/events/{event_id}/qr': {
     parameters: {
       query?: never;
@@ -3938,6 +3960,35 @@ export interface operations {
         };
         content: {
           'text/csv': string;
+        };
+      };
+    };
+  };
+  streamEventAttendance: {
+    parameters: {
+      query?: {
+        /** @description the id of the last message received (the Last-Event-ID header wins) */
+        last_event_id?: string;
+      };
+      header?: {
+        /** @description the id of the last message received, to resume from */
+        'last-event-id'?: string;
+      };
+      path: {
+        /** @description the event id */
+        event_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description event: snapshot | attendance, id: <number>, data: JSON; `: heartbeat` comment lines */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
         };
       };
     };

@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CurrentQr } from '../../api/types.js';
 import { api } from '../../context.js';
 import { ErrorBox, formatDate, PageTitle } from '../../components/ui.js';
+import { LivePanel } from '../../live/live-panel.js';
+import { useLiveAttendance } from '../../live/use-live.js';
 import { href } from '../../router.js';
 import { QrChoice } from './qr-choice.js';
 import { QrText } from './qr-text.js';
@@ -72,6 +74,7 @@ function Countdown({ until }: { until: string }) {
 
 export function EventQrPage({ eventId }: { eventId: string }) {
   const { qr, error, updates } = useCurrentQr(eventId);
+  const live = useLiveAttendance(eventId);
   const stage = useRef<HTMLDivElement>(null);
   const [fullScreen, setFullScreen] = useState(false);
 
@@ -118,6 +121,7 @@ export function EventQrPage({ eventId }: { eventId: string }) {
             <p class="qr-meta">
               {qr.rotates_at ? <Countdown until={qr.rotates_at} /> : 'This code does not change.'}
             </p>
+            <LivePanel live={live} />
             <p class="visually-hidden" role="status">
               {updates > 0 ? `QR code updated (${String(updates)})` : ''}
             </p>

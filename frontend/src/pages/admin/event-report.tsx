@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { useLiveAttendance } from '../../live/use-live.js';
 import type { AttendanceStatus, AttendanceUser } from '../../api/types.js';
 import { ATTENDANCE_STATUSES, statusLabel } from '../../components/labels.js';
 import { api } from '../../context.js';
@@ -165,6 +166,16 @@ export function saveFile(blob: Blob, filename: string) {
 
 export function EventReportPage({ eventId }: { eventId: string }) {
   const report = useLoad(() => api.eventReport(eventId), [eventId]);
+  // A check-in or status change anywhere reloads the report in place (a burst, once).
+  const live = useLiveAttendance(eventId);
+  const { reload } = report;
+  useEffect(() => {
+    if (live.changes === 0) return;
+    const timer = setTimeout(reload, 300);
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [live.changes, reload]);
   const download = useAction();
   const data = report.data;
 

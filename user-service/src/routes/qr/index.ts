@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import eventAttendanceRoutes from './admin/event-attendance.js';
 import eventRoutes from './admin/events.js';
 import reportRoutes from './admin/reports.js';
+import liveRoutes from '../../live/route.js';
 import myAttendanceRoutes from './my-attendance.js';
 import scanRoutes from './scan.js';
 
@@ -16,6 +17,7 @@ const qrRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await admin.register(eventRoutes);
       await admin.register(eventAttendanceRoutes);
       await admin.register(reportRoutes);
+      await admin.register(liveRoutes, { heartbeatMs: admin.live.heartbeatMs });
     },
     { prefix: '/admin' },
   );
