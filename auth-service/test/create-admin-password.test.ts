@@ -8,17 +8,16 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '@cloud-backend/shared/testing';
+import {
+  createTestDatabase,
+  entryArguments,
+  type TestDatabase,
+} from '@cloud-backend/shared/testing';
 
 const AUTH_DIR = fileURLToPath(new URL('..', import.meta.url));
 const PROMPT = 'Password for the admin account: ';
-const COMMAND = [
-  process.execPath,
-  '--conditions=@cloud-backend/source',
-  '--import',
-  'tsx',
-  'src/create-admin.ts',
-];
+// npm run create-admin's entry point (from the run's bundle of it, as spawnTypeScript runs one).
+const COMMAND = [process.execPath, ...entryArguments('src/create-admin.ts', AUTH_DIR)];
 
 let db: TestDatabase;
 beforeAll(async () => {

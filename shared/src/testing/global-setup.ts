@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../dev/index.js';
 import { ORIGINAL_DATABASES, ORIGINAL_OWNER_PASSWORD } from './original/databases.js';
+import { startTestBuild } from './prebuilt.js';
 
 import './provided-context.js';
 
@@ -47,10 +48,28 @@ async function createOriginalOwners(adminUrl: string): Promise<void> {
 }
 
 /**
- * Vitest global setup: one real PostgreSQL for the whole run. TEST_DATABASE_URL (a superuser
- * URL) points the run at an existing server instead of the embedded one.
+ * Vitest global setup: one real PostgreSQL for the whole run, and a folder for the bundles of the
+ * entry points tests start as processes (prebuilt.ts). TEST_DATABASE_URL (a superuser URL)
+ * points the run at an existing server instead of the embedded one.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const [build, postgres] = await Promise.allSettled([startTestBuild(), startPostgres(project)]);
+  const teardowns = [build, postgres].flatMap((started) =>
+    started.status === 'fulfilled' ? [started.value] : [],
+  );
+  const teardown = async () => {
+    for (const stop of teardowns) await stop();
+  };
+  for (const started of [postgres, build]) {
+    if (started.status === 'rejected') {
+      await teardown();
+      throw started.reason;
+    }
+  }
+  return teardown;
+}
+
+async function startPostgres(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
     await createOriginalOwners(external);

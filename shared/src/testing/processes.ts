@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { entryArguments } from './prebuilt.js';
 
 export interface SpawnedProcess {
   child: ChildProcess;
@@ -9,7 +10,11 @@ export interface SpawnedProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs a TypeScript entry point the way `make dev` does, for tests of real processes. */
+/**
+ * Runs a TypeScript entry point (a path relative to `cwd`, or absolute) as its own Node process,
+ * for tests of real processes: in a Vitest run, from the run's bundle of it (prebuilt.ts), else
+ * through tsx as `make dev` runs it.
+ */
 export function spawnTypeScript(
   entry: string,
   env: Record<string, string | undefined>,
@@ -17,7 +22,7 @@ export function spawnTypeScript(
 ): SpawnedProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=@cloud-backend/source', '--import', 'tsx', entry, ...(options.args ?? [])],
+    [...entryArguments(entry, options.cwd), ...(options.args ?? [])],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd },
   );
   let output = '';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { entryArguments } from '@cloud-backend/shared/testing';
 import { runCommand } from '../../../scripts/import-original/main.js';
 
 const ENTRY = fileURLToPath(new URL('../../../scripts/import-original.ts', import.meta.url));
@@ -47,11 +48,12 @@ export function dropLegacy(env: Record<string, string>): Promise<CommandResult> 
 
 function run(entry: string, env: Record<string, string>): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@cloud-backend/source', '--import', 'tsx', entry],
-      { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // The script as the Makefile runs it, from the test run's bundle of it (prebuilt.ts).
+    const child = spawn(process.execPath, entryArguments(entry, ROOT), {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import bcrypt from 'bcrypt';
 import pg from 'pg';
+import { TEST_BUILD_VARIABLE } from '../prebuilt.js';
 import { runStatements, type FileRun, type StatementFailure } from './run-statements.js';
 import {
   ORIGINAL_AUTH_ACCOUNTS,
@@ -233,8 +237,28 @@ const hashes = new Map<string, Promise<string>>();
 export function originalPasswordHash(password: string): Promise<string> {
   let hash = hashes.get(password);
   if (!hash) {
-    hash = bcrypt.genSalt(10, 'a').then((salt) => bcrypt.hash(password, salt));
+    hash = sharedHash(password);
     hashes.set(password, hash);
+  }
+  return hash;
+}
+
+/**
+ * A password's hash made once per test run rather than once per test file: some forty passwords
+ * at cost 10 take seconds of CPU, and several files build original databases. The hashes are
+ * kept in the run's folder (prebuilt.ts); outside a run each process makes its own.
+ */
+async function sharedHash(password: string): Promise<string> {
+  const folder = process.env[TEST_BUILD_VARIABLE];
+  const name = `bcrypt-${createHash('sha256').update(password).digest('hex')}`;
+  const file = folder ? join(folder, name) : undefined;
+  const kept = file ? await readFile(file, 'utf8').catch(() => '') : '';
+  if (kept.startsWith('$2a$10$')) return kept;
+  const hash = await bcrypt.hash(password, await bcrypt.genSalt(10, 'a'));
+  if (file) {
+    // Written whole, then renamed: a file reading it at the same time never sees half a hash.
+    await writeFile(`${file}.${String(process.pid)}`, hash);
+    await rename(`${file}.${String(process.pid)}`, file);
   }
   return hash;
 }
