@@ -123,6 +123,11 @@ export async function runService<T extends TObject>(options: RunServiceOptions<T
     }
     await started.close();
     // The spans of the last requests, before the process ends.
-    await startedTracing.shutdown();
+    // A trace receiver that is down must not turn a clean stop into a failed one.
+    await startedTracing
+      .shutdown()
+      .catch((error: unknown) =>
+        started.log.warn({ err: error }, 'the last spans could not be exported'),
+      );
   });
 }
