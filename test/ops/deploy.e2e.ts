@@ -270,6 +270,7 @@ describe(`deploy.sh: release, automatic rollback, pre-release backup (compose pr
         MICROSERVICES_SUBNET: subnet,
         JWT_SECRET: secret(),
         INTERNAL_API_TOKEN: secret(),
+        MFA_ENCRYPTION_KEY: secret(),
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
         POSTGRES_PASSWORD: secret(),
