@@ -1,14 +1,10 @@
 import { HttpError, recordAuthAttempt, metrics, withTransaction } from '@cloud-backend/shared';
 import { ERRORS } from '../messages.js';
-import { createSession } from '../repositories/sessions.js';
-import {
-  findLoginCandidates,
-  recordSuccessfulLogin,
-  type LoginCandidate,
-} from '../repositories/users.js';
+import { findLoginCandidates, type LoginCandidate } from '../repositories/users.js';
 import { recordAuthEvent, SERVICE } from './auth-events.js';
 import type { AuthDeps } from './deps.js';
 import { requireSecondStep } from './mfa.js';
+import { openSession } from './open-session.js';
 import { normaliseEmail } from './registration-rules.js';
 import type { RequestContext } from './request-context.js';
 import {
@@ -19,7 +15,7 @@ import {
   type Refusal,
   type ThrottleSubject,
 } from './throttle.js';
-import { accessTokenClaims, sessionReply, type SessionReply } from './tokens.js';
+import type { SessionReply } from './tokens.js';
 
 export interface LoginInput {
   email?: string;
@@ -196,32 +192,12 @@ export async function login(
   await requireSecondStep(deps, context, user, identifier);
 
   const newHash = deps.hasher.needsRehash(user.password) ? await deps.hasher.hash(password) : null;
-  const { settings } = deps;
-  const session = await withTransaction(deps.pool, async (db) => {
-    await recordSuccessfulLogin(db, user.id, newHash);
-    await deps.throttle.succeeded(db, subject, addressKey(context.ip));
-    const created = await createSession(
-      db,
-      { userId: user.id, identifier, ip: context.ip, userAgent: context.userAgent },
-      settings,
-    );
-    await recordAuthEvent(db, context, {
-      action: 'login_success',
-      success: true,
-      email: user.email ?? '',
-      username: user.username,
-      userId: user.id,
-      details: {
-        session_id: created.sessionId,
-        rehashed: newHash !== null,
-        ...(group.length > 1 ? { chosen_among: group.map((member) => member.id) } : {}),
-      },
-    });
-    return created;
+  return openSession(deps, context, user, identifier, {
+    subject,
+    newHash,
+    details: {
+      rehashed: newHash !== null,
+      ...(group.length > 1 ? { chosen_among: group.map((member) => member.id) } : {}),
+    },
   });
-  recordAuthAttempt(true, SERVICE);
-  const token = deps.sign(
-    accessTokenClaims(user, identifier, session.sessionId, settings.accessTtl),
-  );
-  return sessionReply(user, token, session.refreshToken, settings.accessTtl, settings.refreshTtl);
 }

@@ -24,14 +24,14 @@ import {
   startTotp,
   type TicketPurpose,
 } from '../repositories/mfa.js';
-import { createSession } from '../repositories/sessions.js';
-import { findById, recordSuccessfulLogin, type UserRow } from '../repositories/users.js';
+import { findById, type UserRow } from '../repositories/users.js';
 import { recordAuthEvent, SERVICE } from './auth-events.js';
 import type { AuthDeps } from './deps.js';
 import type { RequestContext } from './request-context.js';
 import type { SecretBox } from './secret-box.js';
 import { accountSubject, addressKey, refusalError } from './throttle.js';
-import { accessTokenClaims, sessionReply, type SessionReply } from './tokens.js';
+import { openSession } from './open-session.js';
+import type { SessionReply } from './tokens.js';
 
 /**
  * Two-step sign-in with a TOTP authenticator (RFC 6238: SHA-1, 6 digits, 30 s, one step of
@@ -180,40 +180,6 @@ async function checkCode(
   return null;
 }
 
-/** Opens the session a complete sign-in gets: the login reply, exactly as POST /login's. */
-async function openSession(
-  deps: AuthDeps,
-  context: RequestContext,
-  user: UserRow,
-  identifier: string,
-  details: Record<string, unknown>,
-): Promise<SessionReply> {
-  const { settings } = deps;
-  const session = await withTransaction(deps.pool, async (db) => {
-    await recordSuccessfulLogin(db, user.id, null);
-    await deps.throttle.succeeded(db, accountSubject(user.id), addressKey(context.ip));
-    const created = await createSession(
-      db,
-      { userId: user.id, identifier, ip: context.ip, userAgent: context.userAgent },
-      settings,
-    );
-    await recordAuthEvent(db, context, {
-      action: 'login_success',
-      success: true,
-      email: user.email ?? '',
-      username: user.username,
-      userId: user.id,
-      details: { session_id: created.sessionId, ...details },
-    });
-    return created;
-  });
-  recordAuthAttempt(true, SERVICE);
-  const token = deps.sign(
-    accessTokenClaims(user, identifier, session.sessionId, settings.accessTtl),
-  );
-  return sessionReply(user, token, session.refreshToken, settings.accessTtl, settings.refreshTtl);
-}
-
 /** The account a live ticket names, or 401 MFA_TOKEN_INVALID. */
 async function ticketHolder(deps: AuthDeps, token: string, purpose: TicketPurpose) {
   const ticket = await findTicket(deps.pool, token, purpose, TICKET_FAILURES);
@@ -237,7 +203,11 @@ export async function completeLogin(
     fail(401, ERRORS.invalidMfaCode);
   }
   if (!(await spendTicket(deps.pool, mfaToken))) fail(401, ERRORS.invalidMfaToken);
-  return openSession(deps, context, user, ticket.identifier, { mfa: kind });
+  return openSession(deps, context, user, ticket.identifier, {
+    subject: accountSubject(user.id),
+    newHash: null,
+    details: { mfa: kind },
+  });
 }
 
 /** Who is enrolling: the signed-in account, or the holder of an enrolment ticket. */
@@ -302,7 +272,11 @@ export async function confirmEnrolment(
     return made;
   });
   if (who.identifier === null) return { recovery_codes: codes };
-  const session = await openSession(deps, context, user, who.identifier, { mfa: 'enrolled' });
+  const session = await openSession(deps, context, user, who.identifier, {
+    subject: accountSubject(user.id),
+    newHash: null,
+    details: { mfa: 'enrolled' },
+  });
   return { recovery_codes: codes, session };
 }
 
