@@ -86,6 +86,8 @@ export function compose(
           new Error(`docker compose ${args.join(' ')} exited ${code}:\n${stderr.slice(-4000)}`),
         );
     });
+    // A command may exit without reading its input (EPIPE); its exit code is what counts.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

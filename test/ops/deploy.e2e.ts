@@ -83,6 +83,8 @@ function exec(
         process.stdout.write(`\n$ ${command} ${args.join(' ')}\n${stdout}${stderr}`);
       resolve({ code: code ?? 1, stdout, stderr });
     });
+    // A command may exit without reading its input (EPIPE); its exit code is what counts.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

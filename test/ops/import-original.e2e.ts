@@ -51,6 +51,8 @@ function compose(args: string[], input?: string): Promise<Result> {
       if (code !== 0) reject(new Error(`docker compose ${args.join(' ')}: ${stderr}`));
       else resolve({ code, stdout, stderr });
     });
+    // A command may exit without reading its input (EPIPE); its exit code is what counts.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
