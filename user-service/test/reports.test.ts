@@ -264,6 +264,7 @@ describe('event reports, status edits and the user’s own attendance', () => {
     expect(response.json()).toEqual({
       has_attendance: true,
       date: todayIn(),
+      time_zone: 'Europe/Rome',
       attendance: {
         id: expect.any(Number) as unknown,
         event_id: eventId,
@@ -273,7 +274,11 @@ describe('event reports, status edits and the user’s own attendance', () => {
       },
     });
     const none = await app.inject({ url: '/qr/attendance/today', headers: bearer(userToken(78)) });
-    expect(none.json()).toEqual({ has_attendance: false, date: todayIn() });
+    expect(none.json()).toEqual({
+      has_attendance: false,
+      date: todayIn(),
+      time_zone: 'Europe/Rome',
+    });
     const anonymous = await app.inject({ url: '/qr/attendance/today' });
     expect(anonymous.statusCode).toBe(401);
   });

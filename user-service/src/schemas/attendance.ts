@@ -188,6 +188,11 @@ export const todaySchema = {
     200: Type.Object({
       has_attendance: Type.Boolean(),
       date: DateOnly,
+      time_zone: Type.String({
+        description:
+          "The IANA time zone of event days and check-in windows (EVENT_TIMEZONE), in which `date` is today; the web app shows event times in it. Not in the original's answer.",
+        examples: ['Europe/Rome'],
+      }),
       attendance: Type.Optional(
         Type.Object({
           id: Type.Integer(),

@@ -4528,6 +4528,11 @@ export interface operations {
              * @description YYYY-MM-DD
              */
             date: string;
+            /**
+             * @description The IANA time zone of event days and check-in windows (EVENT_TIMEZONE), in which `date` is today; the web app shows event times in it. Not in the original's answer.
+             * @example Europe/Rome
+             */
+            time_zone: string;
             attendance?: {
               id: number;
               event_id: string;

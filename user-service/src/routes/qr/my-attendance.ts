@@ -35,10 +35,12 @@ const myAttendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/today', { schema: todaySchema }, async (request) => {
     const { today, row } = await todayAttendance(app.db, request.user.user_id, app.eventTimeZone);
-    if (!row) return { has_attendance: false, date: today };
+    const time_zone = app.eventTimeZone;
+    if (!row) return { has_attendance: false, date: today, time_zone };
     return {
       has_attendance: true,
       date: today,
+      time_zone,
       attendance: {
         id: Number(row.id),
         event_id: row.event_id,
