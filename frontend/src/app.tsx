@@ -23,6 +23,9 @@ import { RegisterPage } from './pages/register.js';
 import { SocialLogPage } from './pages/social-log.js';
 import { TwoStepPage } from './pages/two-step.js';
 import { href, match, useLocation, type Location } from './router.js';
+import { t, useLanguage } from './i18n/i18n.js';
+import { LanguageSwitch } from './i18n/language-switch.js';
+import { useEventTimeZone } from './i18n/use-event-time-zone.js';
 
 export function useSession(): SessionState {
   const [state, setState] = useState(session.current);
@@ -94,53 +97,53 @@ function NavLink({ to, current, children }: { to: string; current: string; child
 function Navigation({ state, path }: { state: SessionState; path: string }) {
   const user = state.user;
   return (
-    <nav aria-label="Main">
+    <nav aria-label={t('app.mainNav')}>
       <ul class="nav">
         {!user && (
           <>
             <NavLink to="/login" current={path}>
-              Sign in
+              {t('nav.signIn')}
             </NavLink>
             <NavLink to="/register" current={path}>
-              Register
+              {t('nav.register')}
             </NavLink>
           </>
         )}
         {user && (
           <>
             <NavLink to="/check-in" current={path}>
-              Check in
+              {t('nav.checkIn')}
             </NavLink>
             <NavLink to="/attendance" current={path}>
-              My attendance
+              {t('nav.attendance')}
             </NavLink>
             {user.role === 'admin' && (
               <>
                 <NavLink to="/admin/events" current={path}>
-                  Events
+                  {t('nav.events')}
                 </NavLink>
                 <NavLink to="/admin/register" current={path}>
-                  Register
+                  {t('nav.attendanceRegister')}
                 </NavLink>
                 <NavLink to="/admin/users" current={path}>
-                  Users
+                  {t('nav.users')}
                 </NavLink>
                 <NavLink to="/admin/auth-logs" current={path}>
-                  Auth logs
+                  {t('nav.authLogs')}
                 </NavLink>
                 <NavLink to="/admin/audit" current={path}>
-                  Audit trail
+                  {t('nav.audit')}
                 </NavLink>
               </>
             )}
             <NavLink to="/social" current={path}>
-              Social log
+              {t('nav.social')}
             </NavLink>
             <NavLink to="/profile" current={path}>
-              Profile
+              {t('nav.profile')}
             </NavLink>
             <li>
-              <a href={href('/logout')}>Sign out</a>
+              <a href={href('/logout')}>{t('nav.signOut')}</a>
             </li>
           </>
         )}
@@ -161,19 +164,20 @@ function Shell({
   return (
     <>
       <a class="skip-link" href="#main" onClick={focusMain}>
-        Skip to content
+        {t('app.skip')}
       </a>
       <header class="top">
         <a class="brand" href={href('/')}>
-          Attendance
+          {t('app.name')}
         </a>
         {state.user && (
           <span class="who">
             {state.user.name} {state.user.surname}
-            {state.user.role === 'admin' ? ' (admin)' : ''}
+            {state.user.role === 'admin' ? ` ${t('app.admin')}` : ''}
           </span>
         )}
         <Navigation state={state} path={path} />
+        <LanguageSwitch />
       </header>
       <main id="main" tabIndex={-1}>
         {children}
@@ -191,8 +195,8 @@ function focusMain(event: MouseEvent) {
 function Restoring() {
   return (
     <section>
-      <PageTitle>Signing you in</PageTitle>
-      <Notice>Restoring your session…</Notice>
+      <PageTitle>{t('app.restoringTitle')}</PageTitle>
+      <Notice>{t('app.restoring')}</Notice>
     </section>
   );
 }
@@ -200,8 +204,8 @@ function Restoring() {
 function Forbidden() {
   return (
     <section>
-      <PageTitle>Administrators only</PageTitle>
-      <p>This page is for administrators. Your account does not have the admin role.</p>
+      <PageTitle>{t('app.forbiddenTitle')}</PageTitle>
+      <p>{t('app.forbidden')}</p>
     </section>
   );
 }
@@ -209,9 +213,9 @@ function Forbidden() {
 function NotFound() {
   return (
     <section>
-      <PageTitle>Page not found</PageTitle>
+      <PageTitle>{t('app.notFoundTitle')}</PageTitle>
       <p>
-        There is no such page. <a href={href('/')}>Go to the start page</a>.
+        {t('app.notFound')} <a href={href('/')}>{t('app.home')}</a>
       </p>
     </section>
   );
@@ -233,6 +237,9 @@ function homeFor(state: SessionState): string {
 export function App() {
   const state = useSession();
   const location = useLocation();
+  // Every page renders its words with `t`: a new language re-renders the whole app.
+  useLanguage();
+  useEventTimeZone(state.user !== null);
   const { path } = location;
   const firstRender = useRef(true);
 

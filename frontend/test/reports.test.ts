@@ -15,9 +15,10 @@ import {
   registerRows,
   reportStatusLabel,
   shiftDays,
-  TOTAL_COLUMNS,
+  totalColumns,
   totalsText,
 } from '../src/pages/admin/report-model.js';
+import { setLanguage } from '../src/i18n/i18n.js';
 import { FakeClock, jsonResponse, MemoryStorage, sessionReply } from './support/fakes.js';
 
 function setup(answer: (url: string) => Response) {
@@ -132,12 +133,26 @@ describe('what the report pages show', () => {
     ).toBe('2 present of 3 events (66.7 %), 1 justified, 0 absent');
     const person = REGISTER.people[0];
     if (!person) throw new Error('no person');
-    expect(TOTAL_COLUMNS.map(([title, cell]) => `${title} ${cell(person.totals)}`)).toEqual([
+    expect(totalColumns().map(([title, cell]) => `${title} ${cell(person.totals)}`)).toEqual([
       'Present 1',
       'Justified 0',
       'Absent 1',
       'Rate 50.0 %',
     ]);
+  });
+
+  it('says the totals in Italian, with its decimal comma, when Italian is chosen', async () => {
+    setLanguage('it');
+    try {
+      expect(rateText((2 / 3) * 100)).toBe('66,7 %');
+      expect(
+        totalsText({ events: 1, present: 1, justified: 0, absent: 0, attendance_rate: 100 }),
+      ).toBe('1 presenze su 1 evento (100,0 %), 0 giustificate, 0 assenze');
+      expect(reportStatusLabel('not_checked_in')).toBe('Presenza non registrata');
+    } finally {
+      setLanguage('en');
+    }
+    await Promise.resolve();
   });
 
   it('titles each event column with its name and date, and keys rows by person', () => {

@@ -139,6 +139,7 @@ describe('Session: silent refresh', () => {
       reason: 'expired',
       message:
         'Refresh token was already used; the session has been revoked. Please sign in again.',
+      code: 'REFRESH_TOKEN_REUSED',
     });
   });
 

@@ -1,3 +1,5 @@
+import { messageFor, t } from '../i18n/i18n.js';
+
 /**
  * An error answer of the API, carrying the body's own message (Italian where the original had
  * one) and code. Every service and the gateway answer `{"error", "code"[, "details"]}`;
@@ -74,9 +76,24 @@ export function errorFromBody(status: number, statusText: string, text: string):
   return new ApiError(status, `HTTP_${String(status)}`, message);
 }
 
+/**
+ * What to show for an API error in the reader's language: the app's own message for its `code`
+ * (both catalogues have one for every code the services answer, checked by
+ * test/error-codes.test.ts), with the validation details after it; an answer that is not the
+ * API's JSON by its status; the API's `error` text only for a code this app does not know yet.
+ */
+export function apiErrorMessage(error: ApiError): string {
+  const own = /^[A-Z][A-Z0-9_]*$/.test(error.code) ? messageFor(`errors.${error.code}`) : undefined;
+  const notJson = /^HTTP_\d+$/.test(error.code) && error.body === undefined;
+  const message = own ?? (notJson ? t('errors.httpStatus', { status: error.status }) : undefined);
+  if (message === undefined) return error.describe();
+  const lines = detailLines(error.details);
+  return lines.length === 0 ? message : `${message} ${lines.join('; ')}`;
+}
+
 /** What to show for any error a call can throw. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.describe();
+  if (error instanceof ApiError) return apiErrorMessage(error);
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -28,6 +28,8 @@ export type SessionStatus = 'signed-out' | 'restoring' | 'signed-in';
 export interface SessionEnd {
   reason: 'logout' | 'expired' | 'duplicate-tab';
   message: string;
+  /** The refused refresh's error code, for a message in the reader's language. */
+  code?: string;
 }
 
 export interface SessionState {

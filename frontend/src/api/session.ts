@@ -178,7 +178,7 @@ export class Session {
   }
 
   /** Logout (or a refused refresh): forget both tokens. */
-  end(reason: SessionEnd['reason'] = 'logout', message = ''): void {
+  end(reason: SessionEnd['reason'] = 'logout', message = '', code?: string): void {
     this.generation += 1;
     this.cancelTimer();
     this.access = null;
@@ -186,7 +186,7 @@ export class Session {
     this.setState({
       status: 'signed-out',
       user: null,
-      ended: reason === 'logout' ? null : { reason, message },
+      ended: reason === 'logout' ? null : { reason, message, ...(code ? { code } : {}) },
     });
   }
 
@@ -210,7 +210,7 @@ export class Session {
       if (generation !== this.generation) return this.state.status === 'signed-in';
       if (isRefusal(error)) {
         this.lastRefreshError = error;
-        this.end('expired', `${error.message}. Please sign in again.`);
+        this.end('expired', `${error.message}. Please sign in again.`, error.code);
         return false;
       }
       // No answer: the token may still be good. Keep it, try again later.

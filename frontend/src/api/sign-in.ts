@@ -1,5 +1,6 @@
 import { ApiError } from './errors.js';
 import type { SessionReply } from './types.js';
+import { t } from '../i18n/i18n.js';
 
 /**
  * Where a sign-in attempt stands (docs/security.md, "Two-step sign-in"): done, waiting for a
@@ -35,7 +36,7 @@ export async function signInStep(attempt: Promise<SessionReply>): Promise<SignIn
 
 /** A short name for a session's browser or app, from its User-Agent. */
 export function deviceName(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown device';
+  if (!userAgent) return t('device.unknown');
   const browser = /Edg\//.test(userAgent)
     ? 'Edge'
     : /Firefox\//.test(userAgent)
@@ -56,6 +57,6 @@ export function deviceName(userAgent: string | null): string {
           : /Linux/.test(userAgent)
             ? 'Linux'
             : null;
-  if (browser && system) return `${browser} on ${system}`;
+  if (browser && system) return t('device.on', { browser, system });
   return browser ?? system ?? userAgent.slice(0, 60);
 }

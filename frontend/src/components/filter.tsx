@@ -4,6 +4,7 @@
  */
 import type { Filters } from './use-filters.js';
 import { Field } from './ui.js';
+import { t } from '../i18n/i18n.js';
 
 /** What every field takes: the list's filters and the name of the value it edits. */
 interface Bound<Name extends string> {
@@ -43,7 +44,7 @@ export function Choice<Name extends string>(
     <Field label={props.label}>
       {(a) => (
         <select {...a} name={name} value={filters.draft[name]} onChange={filters.set(name)}>
-          <option value="">Any</option>
+          <option value="">{t('common.any')}</option>
           {Object.entries(props.choices).map(([value, text]) => (
             <option key={value} value={value}>
               {text}
@@ -56,7 +57,7 @@ export function Choice<Name extends string>(
 }
 
 export function UserId({ filters }: { filters: Filters<{ user_id: string }> }) {
-  return <Text filters={filters} name="user_id" label="User id" type="number" min={1} />;
+  return <Text filters={filters} name="user_id" label={t('common.userId')} type="number" min={1} />;
 }
 
 /** The From / To pair's empty state, to spread into a list's filters. */
@@ -67,7 +68,7 @@ export function TimeRange({ filters }: { filters: Filters<{ from: string; to: st
   return (
     <>
       {(['from', 'to'] as const).map((name) => (
-        <Field key={name} label={name === 'from' ? 'From' : 'To'}>
+        <Field key={name} label={name === 'from' ? t('common.from') : t('common.to')}>
           {(a) => (
             <input
               {...a}

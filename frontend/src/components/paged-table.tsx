@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { QueryValue } from '../api/http.js';
 import { useFilters, type Filters } from './use-filters.js';
 import { ErrorBox, localToIso, Notice, Pager, TableWrap, useLoad, type Loaded } from './ui.js';
+import { t } from '../i18n/i18n.js';
 
 export interface Column<Row> {
   header: string;
@@ -44,8 +45,8 @@ export interface ListSpec<Reply, Row, F extends Record<string, string> = Record<
 /** "Success" or "Failure", coloured: the column of rows that record whether something worked. */
 export function resultColumn<Row extends { success: boolean }>(): Column<Row> {
   return {
-    header: 'Result',
-    cell: (row) => (row.success ? 'Success' : 'Failure'),
+    header: t('common.result'),
+    cell: (row) => (row.success ? t('common.success') : t('common.failure')),
     attributes: (row) => ({ class: row.success ? 'ok' : 'bad' }),
   };
 }
@@ -128,12 +129,12 @@ export function PagedTable<
           {...(form.search ? { role: 'search' } : {})}
         >
           {form.fields(filters)}
-          <button type="submit">{form.submit ?? 'Apply filters'}</button>
+          <button type="submit">{form.submit ?? t('common.applyFilters')}</button>
         </form>
       )}
       <Notice>{props.notice}</Notice>
       <ErrorBox error={loaded.error} />
-      {loaded.loading && !shown && <Notice>Loading…</Notice>}
+      {loaded.loading && !shown && <Notice>{t('common.loading')}</Notice>}
       {empty && <p>{empty}</p>}
       {shown && !empty && (
         <>
@@ -174,7 +175,7 @@ export function PagedTable<
             page={shown.page}
             pages={shown.pages}
             onPage={filters.goTo}
-            label={`Pages of ${spec.label.toLowerCase()}`}
+            label={t('common.pagesOf', { what: spec.label.toLowerCase() })}
           />
         </>
       )}

@@ -1,6 +1,9 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/errors.js';
+import { t } from '../i18n/i18n.js';
+
+export { formatDate, formatDateTime, formatEventDateTime } from '../i18n/format.js';
 
 /** A labelled form control: the label names it, the hint describes it (WCAG 1.3.1, 3.3.2). */
 export function Field(props: {
@@ -48,7 +51,7 @@ export function Notice({ children }: { children: ComponentChildren }) {
 /** The page heading; it takes the focus after each navigation so screen readers announce it. */
 export function PageTitle({ children }: { children: string }) {
   useEffect(() => {
-    document.title = `${children} · Attendance`;
+    document.title = `${children} · ${t('app.name')}`;
   }, [children]);
   return (
     <h1 id="page-title" tabIndex={-1}>
@@ -75,7 +78,7 @@ export function Pager(props: {
   const { page, pages, onPage } = props;
   if (pages <= 1) return null;
   return (
-    <nav class="pager" aria-label={props.label ?? 'Pages'}>
+    <nav class="pager" aria-label={props.label ?? t('common.pages')}>
       <button
         type="button"
         disabled={page <= 1}
@@ -83,11 +86,9 @@ export function Pager(props: {
           onPage(page - 1);
         }}
       >
-        Previous
+        {t('common.previous')}
       </button>
-      <span aria-current="page">
-        Page {page} of {pages}
-      </span>
+      <span aria-current="page">{t('common.pageOf', { page, pages })}</span>
       <button
         type="button"
         disabled={page >= pages}
@@ -95,7 +96,7 @@ export function Pager(props: {
           onPage(page + 1);
         }}
       >
-        Next
+        {t('common.next')}
       </button>
     </nav>
   );
@@ -123,7 +124,7 @@ export function DeleteButton(props: {
           setConfirming(true);
         }}
       >
-        Delete
+        {t('common.delete')}
       </button>
     );
   }
@@ -132,7 +133,7 @@ export function DeleteButton(props: {
     setConfirming(false);
   };
   return (
-    <span role="group" aria-label={`Confirm deleting ${props.name}`}>
+    <span role="group" aria-label={t('common.confirmDelete', { name: props.name })}>
       <button type="button" class="danger" disabled={props.busy} onClick={() => void remove()}>
         {props.confirm}
       </button>
@@ -142,7 +143,7 @@ export function DeleteButton(props: {
           setConfirming(false);
         }}
       >
-        Cancel
+        {t('common.cancel')}
       </button>
     </span>
   );
@@ -209,22 +210,6 @@ export function useAction() {
   return { busy, error, message, run, setError, setMessage };
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
-
-/** An RFC 3339 instant in the reader's locale and time zone. */
-export function formatDateTime(value: string | null | undefined): string {
-  if (!value) return '—';
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : dateTime.format(date);
-}
-
-/** A YYYY-MM-DD calendar date (no time zone: the date as written). */
-export function formatDate(value: string): string {
-  const date = new Date(`${value}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? value : dateOnly.format(date);
-}
-
 /** A `datetime-local` input's value as an RFC 3339 instant, or undefined when empty. */
 export function localToIso(value: string): string | undefined {
   if (value === '') return undefined;
@@ -242,9 +227,4 @@ export function nowLocal(): string {
 /** Today's date (YYYY-MM-DD) in the reader's time zone. */
 export function todayLocal(): string {
   return nowLocal().slice(0, 10);
-}
-
-/** "1 entry", "2 entries": a count with its noun. */
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${String(n)} ${n === 1 ? singular : plural}`;
 }

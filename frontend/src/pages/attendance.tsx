@@ -2,30 +2,25 @@ import type { HistoryItem, HistoryPage } from '../api/types.js';
 import { statusLabel } from '../components/labels.js';
 import { PagedTable, pageOf, usePagedList, type ListSpec } from '../components/paged-table.js';
 import { api } from '../context.js';
-import {
-  count,
-  ErrorBox,
-  formatDate,
-  formatDateTime,
-  PageTitle,
-  useLoad,
-} from '../components/ui.js';
+import { ErrorBox, formatDate, formatEventDateTime, PageTitle, useLoad } from '../components/ui.js';
+import { t } from '../i18n/i18n.js';
 
 const PAGE_SIZE = 10;
 
-const LIST: ListSpec<HistoryPage, HistoryItem> = {
-  label: 'Attendance history',
+/** The list's words, in the current language. */
+const list = (): ListSpec<HistoryPage, HistoryItem> => ({
+  label: t('attendance.historyLabel'),
   page: (data) => pageOf(data.attendances, data),
-  caption: (data) => `${count(data.total, 'record')}, newest first`,
-  empty: 'No attendance recorded yet.',
+  caption: (data) => t('attendance.records', { count: data.total }),
+  empty: t('attendance.empty'),
   columns: [
-    { header: 'Event', cell: (item) => item.event_name },
-    { header: 'Date', cell: (item) => formatDate(item.date) },
-    { header: 'Status', cell: (item) => statusLabel(item.status) },
-    { header: 'Recorded', cell: (item) => formatDateTime(item.timestamp) },
-    { header: 'Reason', cell: (item) => item.motivazione ?? '' },
+    { header: t('common.event'), cell: (item) => item.event_name },
+    { header: t('common.date'), cell: (item) => formatDate(item.date) },
+    { header: t('common.status'), cell: (item) => statusLabel(item.status) },
+    { header: t('attendance.recorded'), cell: (item) => formatEventDateTime(item.timestamp) },
+    { header: t('common.reason'), cell: (item) => item.motivazione ?? '' },
   ],
-};
+});
 
 export function AttendancePage() {
   const today = useLoad(() => api.today(), []);
@@ -34,26 +29,29 @@ export function AttendancePage() {
 
   return (
     <section>
-      <PageTitle>My attendance</PageTitle>
+      <PageTitle>{t('attendance.title')}</PageTitle>
 
       <section class="card" aria-labelledby="today-heading">
-        <h2 id="today-heading">Today</h2>
+        <h2 id="today-heading">{t('attendance.today')}</h2>
         <ErrorBox error={today.error} />
         {today.data &&
           (today.data.attendance ? (
             <p>
               {formatDate(today.data.date)}:{' '}
-              <strong>{statusLabel(today.data.attendance.status)}</strong> at{' '}
-              {today.data.attendance.event_name} ({formatDateTime(today.data.attendance.timestamp)})
+              <strong>{statusLabel(today.data.attendance.status)}</strong>{' '}
+              {t('attendance.todayAt', {
+                event: today.data.attendance.event_name,
+                time: formatEventDateTime(today.data.attendance.timestamp),
+              })}
               {today.data.attendance.motivazione ? ` — ${today.data.attendance.motivazione}` : ''}
             </p>
           ) : (
-            <p>{formatDate(today.data.date)}: no attendance recorded today.</p>
+            <p>{t('attendance.todayNone', { date: formatDate(today.data.date) })}</p>
           ))}
       </section>
 
-      <h2>History</h2>
-      <PagedTable list={history} spec={LIST} />
+      <h2>{t('attendance.history')}</h2>
+      <PagedTable list={history} spec={list()} />
     </section>
   );
 }

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ScanReply } from '../api/types.js';
 import { api } from '../context.js';
-import { ErrorBox, formatDateTime, Notice, PageTitle, useAction } from '../components/ui.js';
+import { ErrorBox, formatEventDateTime, Notice, PageTitle, useAction } from '../components/ui.js';
 import { href } from '../router.js';
+import { t } from '../i18n/i18n.js';
 
 /**
  * `#/c/<token>`: the page an event's check-in URL opens (README.md, "Check-in URL"), usually
@@ -27,25 +28,25 @@ export function CheckInLinkPage({ token }: { token: string }) {
 
   return (
     <section class="narrow">
-      <PageTitle>Check in</PageTitle>
+      <PageTitle>{t('checkIn.title')}</PageTitle>
       <div aria-live="polite">
         {result && (
           <div class="success" role="status">
             <p>
-              <strong>{result.message}</strong>
+              <strong>{t('checkIn.done', { event: result.event_name })}</strong>
             </p>
             <p>
-              {result.event_name} · {formatDateTime(result.timestamp)}
+              {result.event_name} · {formatEventDateTime(result.timestamp)}
             </p>
           </div>
         )}
       </div>
-      {busy && <Notice>Checking in…</Notice>}
+      {busy && <Notice>{t('checkIn.busy')}</Notice>}
       <ErrorBox error={error} />
       {!busy && (
         <p>
-          <a href={href('/attendance')}>See my attendance</a> ·{' '}
-          <a href={href('/check-in')}>Scan another code</a>
+          <a href={href('/attendance')}>{t('checkIn.seeAttendance')}</a> ·{' '}
+          <a href={href('/check-in')}>{t('checkIn.another')}</a>
         </p>
       )}
     </section>

@@ -1,11 +1,19 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ScanReply } from '../api/types.js';
 import { api } from '../context.js';
-import { ErrorBox, Field, formatDateTime, Notice, PageTitle, useAction } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  formatEventDateTime,
+  Notice,
+  PageTitle,
+  useAction,
+} from '../components/ui.js';
 import { CameraScanner, cameraErrorMessage } from '../qr/camera.js';
 import { decodeImageFile } from '../qr/decode.js';
 import { checkInTokenFromText, qrContentFromText } from '../qr/qr-text.js';
 import { href } from '../router.js';
+import { t } from '../i18n/i18n.js';
 
 /**
  * Check-in: the event's QR read by the device camera, from a picture, or pasted as text. All
@@ -50,7 +58,7 @@ export function CheckInPage() {
     if (!video.current) return;
     scanner.current ??= new CameraScanner(video.current, (found) => {
       setCameraOn(false);
-      setProgress('QR code read. Checking in…');
+      setProgress(t('checkIn.read'));
       void checkIn(found);
     });
     try {
@@ -75,7 +83,7 @@ export function CheckInPage() {
     if (!file) return;
     setResult(null);
     setError(null);
-    setProgress('Reading the picture…');
+    setProgress(t('checkIn.reading'));
     let found: string | null = null;
     try {
       found = await decodeImageFile(file);
@@ -84,11 +92,11 @@ export function CheckInPage() {
     }
     if (found === null) {
       setProgress(null);
-      setCameraError('No QR code was found in that picture. Try a sharper, closer one.');
+      setCameraError(t('checkIn.noQr'));
       return;
     }
     setCameraError(null);
-    setProgress('QR code read. Checking in…');
+    setProgress(t('checkIn.read'));
     await checkIn(found);
   };
 
@@ -99,33 +107,33 @@ export function CheckInPage() {
 
   return (
     <section>
-      <PageTitle>Check in</PageTitle>
+      <PageTitle>{t('checkIn.title')}</PageTitle>
       <div aria-live="polite">
         {result && (
           <div class="success" role="status">
             <p>
-              <strong>{result.message}</strong>
+              <strong>{t('checkIn.done', { event: result.event_name })}</strong>
             </p>
             <p>
-              {result.event_name} · {formatDateTime(result.timestamp)}
+              {result.event_name} · {formatEventDateTime(result.timestamp)}
             </p>
             <p>
-              <a href={href('/attendance')}>See my attendance</a>
+              <a href={href('/attendance')}>{t('checkIn.seeAttendance')}</a>
             </p>
           </div>
         )}
       </div>
       <ErrorBox error={error} />
-      {busy ? <Notice>Checking in…</Notice> : <Notice>{progress}</Notice>}
+      {busy ? <Notice>{t('checkIn.busy')}</Notice> : <Notice>{progress}</Notice>}
 
       <div class="grid">
         <section class="card stack" aria-labelledby="camera-heading">
-          <h2 id="camera-heading">Scan with the camera</h2>
-          <p>Point the camera at the QR code the organiser shows.</p>
+          <h2 id="camera-heading">{t('checkIn.cameraHeading')}</h2>
+          <p>{t('checkIn.cameraHelp')}</p>
           <video
             ref={video}
             class={cameraOn ? 'camera' : 'camera hidden'}
-            aria-label="Camera preview"
+            aria-label={t('checkIn.preview')}
             muted
             playsInline
           />
@@ -136,7 +144,7 @@ export function CheckInPage() {
           )}
           {cameraOn ? (
             <button type="button" onClick={stopCamera}>
-              Stop the camera
+              {t('checkIn.stop')}
             </button>
           ) : (
             <button
@@ -145,10 +153,10 @@ export function CheckInPage() {
               onClick={() => void startCamera()}
               disabled={busy}
             >
-              Start the camera
+              {t('checkIn.start')}
             </button>
           )}
-          <Field label="Or take or choose a picture of the QR code">
+          <Field label={t('checkIn.picture')}>
             {(a) => (
               <input
                 {...a}
@@ -163,11 +171,13 @@ export function CheckInPage() {
         </section>
 
         <section class="card stack" aria-labelledby="paste-heading">
-          <h2 id="paste-heading">Paste the QR text</h2>
+          <h2 id="paste-heading">{t('checkIn.pasteHeading')}</h2>
           <form onSubmit={(e) => void submitText(e)} class="stack">
             <Field
-              label="QR text"
-              hint='The text inside the QR code, e.g. {"jwt":"…","type":"attendance_qr","version":"1.0"}'
+              label={t('checkIn.qrText')}
+              hint={t('checkIn.qrTextHint', {
+                example: '{"jwt":"…","type":"attendance_qr","version":"1.0"}',
+              })}
             >
               {(a) => (
                 <textarea
@@ -185,7 +195,7 @@ export function CheckInPage() {
               )}
             </Field>
             <button type="submit" class="primary" disabled={busy}>
-              Check in
+              {t('checkIn.submit')}
             </button>
           </form>
         </section>

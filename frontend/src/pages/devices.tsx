@@ -10,6 +10,7 @@ import {
 } from '../components/ui.js';
 import { deviceName } from '../api/sign-in.js';
 import { navigate } from '../router.js';
+import { t } from '../i18n/i18n.js';
 
 /**
  * Signed-in devices: every live session of the account (docs/security.md, "Signed-in
@@ -22,7 +23,7 @@ export function DevicesPage() {
   const end = async (id: string, current: boolean) => {
     const done = await action.run(
       () => api.endSession(id),
-      (r) => r.message,
+      () => t('devices.ended'),
     );
     if (!done) return;
     if (current) {
@@ -35,7 +36,7 @@ export function DevicesPage() {
   const endOthers = async () => {
     const done = await action.run(
       () => api.logoutOthers(),
-      (r) => `Signed out ${String(r.sessions_revoked ?? 0)} other device(s)`,
+      (r) => t('devices.endedOthers', { count: r.sessions_revoked ?? 0 }),
     );
     if (done) reload();
   };
@@ -44,22 +45,22 @@ export function DevicesPage() {
   const others = sessions.filter((row) => !row.current).length;
   return (
     <section>
-      <PageTitle>Signed-in devices</PageTitle>
-      <p>Each place you signed in from. End any you do not recognise, then change your password.</p>
+      <PageTitle>{t('devices.title')}</PageTitle>
+      <p>{t('devices.intro')}</p>
       <ErrorBox error={error ?? action.error} />
       <Notice>{action.message}</Notice>
-      {loading && !data && <Notice>Loading…</Notice>}
+      {loading && !data && <Notice>{t('common.loading')}</Notice>}
       {data && (
-        <TableWrap label="Signed-in devices">
+        <TableWrap label={t('devices.title')}>
           <table>
             <thead>
               <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
+                <th scope="col">{t('devices.device')}</th>
+                <th scope="col">{t('devices.address')}</th>
+                <th scope="col">{t('devices.signedIn')}</th>
+                <th scope="col">{t('devices.lastUsed')}</th>
                 <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden">{t('devices.actions')}</span>
                 </th>
               </tr>
             </thead>
@@ -68,7 +69,7 @@ export function DevicesPage() {
                 <tr key={row.id}>
                   <td title={row.user_agent ?? ''}>
                     {deviceName(row.user_agent)}
-                    {row.current && <strong> (this device)</strong>}
+                    {row.current && <strong> {t('devices.thisDevice')}</strong>}
                   </td>
                   <td>{row.ip_address ?? '—'}</td>
                   <td>{formatDateTime(row.created_at)}</td>
@@ -80,7 +81,7 @@ export function DevicesPage() {
                       disabled={action.busy}
                       onClick={() => void end(row.id, row.current)}
                     >
-                      {row.current ? 'Sign out' : 'End session'}
+                      {row.current ? t('devices.signOut') : t('devices.end')}
                     </button>
                   </td>
                 </tr>
@@ -97,7 +98,7 @@ export function DevicesPage() {
             disabled={action.busy}
             onClick={() => void endOthers()}
           >
-            Sign out all other devices
+            {t('devices.endOthers')}
           </button>
         </p>
       )}

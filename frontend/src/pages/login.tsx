@@ -5,6 +5,8 @@ import { api, session } from '../context.js';
 import { ErrorBox, Field, Notice, PageTitle, useAction } from '../components/ui.js';
 import { href, navigate, type Location } from '../router.js';
 import { CodeField, RecoveryCodes, TotpEnrolmentForm } from './two-step.js';
+import { t } from '../i18n/i18n.js';
+import { endedMessage } from '../i18n/session-ended.js';
 
 export function LoginPage({ location, next }: { location: Location; next?: string }) {
   const registered = location.params.get('registered');
@@ -44,7 +46,7 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
   if (codes) {
     return (
       <section class="narrow">
-        <PageTitle>Two-step sign-in is on</PageTitle>
+        <PageTitle>{t('login.mfaOnTitle')}</PageTitle>
         <RecoveryCodes codes={codes.list} />
         <button
           type="button"
@@ -53,7 +55,7 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
             finish(codes.reply);
           }}
         >
-          I saved them; continue
+          {t('login.savedContinue')}
         </button>
       </section>
     );
@@ -61,10 +63,8 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
   if (step?.kind === 'enrol') {
     return (
       <section class="narrow">
-        <PageTitle>Set up two-step sign-in</PageTitle>
-        <p class="warning">
-          Admins must use an authenticator app. Set one up to finish signing in.
-        </p>
+        <PageTitle>{t('login.enrolTitle')}</PageTitle>
+        <p class="warning">{t('login.enrolNeeded')}</p>
         <TotpEnrolmentForm
           enrolmentToken={step.enrolmentToken}
           onEnabled={(result) => {
@@ -77,17 +77,17 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
   if (step?.kind === 'code') {
     return (
       <section class="narrow">
-        <PageTitle>Two-step sign-in</PageTitle>
+        <PageTitle>{t('login.codeTitle')}</PageTitle>
         <form onSubmit={(e) => void submitCode(e)} class="stack">
           <CodeField
-            label="Code from your authenticator app"
-            hint="Or one of your recovery codes."
+            label={t('login.codeLabel')}
+            hint={t('login.codeHint')}
             value={code}
             onInput={setCode}
           />
           <ErrorBox error={error} />
           <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Checking…' : 'Sign in'}
+            {busy ? t('common.checking') : t('login.submit')}
           </button>
           <button
             type="button"
@@ -96,7 +96,7 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
               setCode('');
             }}
           >
-            Start again
+            {t('login.startAgain')}
           </button>
         </form>
       </section>
@@ -105,12 +105,12 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
 
   return (
     <section class="narrow">
-      <PageTitle>Sign in</PageTitle>
-      {registered !== null && <Notice>{registered}. You can sign in now.</Notice>}
-      {ended && <p class="warning">{ended.message}</p>}
-      {next && <p>Sign in to continue.</p>}
+      <PageTitle>{t('login.title')}</PageTitle>
+      {registered !== null && <Notice>{t('login.registered')}</Notice>}
+      {ended && <p class="warning">{endedMessage(ended)}</p>}
+      {next && <p>{t('login.toContinue')}</p>}
       <form onSubmit={(e) => void submit(e)} class="stack">
-        <Field label="Email or username">
+        <Field label={t('login.identifier')}>
           {(attributes) => (
             <input
               {...attributes}
@@ -127,7 +127,7 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
             />
           )}
         </Field>
-        <Field label="Password">
+        <Field label={t('common.password')}>
           {(attributes) => (
             <input
               {...attributes}
@@ -144,11 +144,11 @@ export function LoginPage({ location, next }: { location: Location; next?: strin
         </Field>
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+          {busy ? t('login.busy') : t('login.submit')}
         </button>
       </form>
       <p>
-        No account yet? <a href={href('/register')}>Register</a>
+        {t('login.noAccount')} <a href={href('/register')}>{t('login.register')}</a>
       </p>
     </section>
   );

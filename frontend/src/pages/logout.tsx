@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, session } from '../context.js';
 import { Notice, PageTitle } from '../components/ui.js';
 import { href } from '../router.js';
+import { t } from '../i18n/i18n.js';
 
 /** Ends the session at auth-service (best effort), then forgets both tokens in any case. */
 export async function signOut(): Promise<void> {
@@ -24,16 +25,16 @@ export function LogoutPage() {
   }, []);
   return (
     <section class="narrow">
-      <PageTitle>{done ? 'Signed out' : 'Signing out'}</PageTitle>
+      <PageTitle>{done ? t('logout.doneTitle') : t('logout.busyTitle')}</PageTitle>
       {done ? (
         <>
-          <Notice>You are signed out. Your tokens have been removed from this browser.</Notice>
+          <Notice>{t('logout.done')}</Notice>
           <p>
-            <a href={href('/login')}>Sign in again</a>
+            <a href={href('/login')}>{t('logout.again')}</a>
           </p>
         </>
       ) : (
-        <Notice>Signing out…</Notice>
+        <Notice>{t('logout.busy')}</Notice>
       )}
     </section>
   );

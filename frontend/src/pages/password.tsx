@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../context.js';
 import { ErrorBox, Field, Notice, PageTitle, useAction } from '../components/ui.js';
+import { t } from '../i18n/i18n.js';
 
 export function PasswordPage() {
   const [current, setCurrent] = useState('');
@@ -11,8 +12,7 @@ export function PasswordPage() {
     event.preventDefault();
     const reply = await run(
       () => api.changePassword(current, next),
-      (r) =>
-        `${r.message} (${String(r.sessions_revoked)} other session${r.sessions_revoked === 1 ? '' : 's'} ended)`,
+      (r) => t('password.done', { count: r.sessions_revoked }),
     );
     if (reply) {
       setCurrent('');
@@ -22,10 +22,10 @@ export function PasswordPage() {
 
   return (
     <section class="narrow">
-      <PageTitle>Change password</PageTitle>
-      <p>Changing the password signs you out everywhere else; this browser stays signed in.</p>
+      <PageTitle>{t('password.title')}</PageTitle>
+      <p>{t('password.intro')}</p>
       <form onSubmit={(e) => void submit(e)} class="stack">
-        <Field label="Current password">
+        <Field label={t('password.current')}>
           {(a) => (
             <input
               {...a}
@@ -40,7 +40,7 @@ export function PasswordPage() {
             />
           )}
         </Field>
-        <Field label="New password" hint="At least 8 characters.">
+        <Field label={t('password.new')} hint={t('common.passwordHint')}>
           {(a) => (
             <input
               {...a}
@@ -58,7 +58,7 @@ export function PasswordPage() {
         <ErrorBox error={error} />
         <Notice>{message}</Notice>
         <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Change password'}
+          {busy ? t('password.busy') : t('password.submit')}
         </button>
       </form>
     </section>

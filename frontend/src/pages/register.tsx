@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../context.js';
 import { ErrorBox, Field, PageTitle, useAction } from '../components/ui.js';
 import { href, navigate } from '../router.js';
+import { t } from '../i18n/i18n.js';
 
 export function RegisterPage() {
   const [form, setForm] = useState({
@@ -30,7 +31,7 @@ export function RegisterPage() {
     );
     if (reply) {
       navigate('/login', {
-        registered: reply.message,
+        registered: '1',
         email: reply.user.email || reply.user.username,
       });
     }
@@ -38,9 +39,9 @@ export function RegisterPage() {
 
   return (
     <section class="narrow">
-      <PageTitle>Register</PageTitle>
+      <PageTitle>{t('register.title')}</PageTitle>
       <form onSubmit={(e) => void submit(e)} class="stack">
-        <Field label="Email">
+        <Field label={t('common.email')}>
           {(a) => (
             <input
               {...a}
@@ -53,7 +54,7 @@ export function RegisterPage() {
             />
           )}
         </Field>
-        <Field label="Username (optional)" hint="Made from your email when left empty.">
+        <Field label={t('register.username')} hint={t('register.usernameHint')}>
           {(a) => (
             <input
               {...a}
@@ -67,7 +68,7 @@ export function RegisterPage() {
             />
           )}
         </Field>
-        <Field label="First name">
+        <Field label={t('register.firstName')}>
           {(a) => (
             <input
               {...a}
@@ -80,7 +81,7 @@ export function RegisterPage() {
             />
           )}
         </Field>
-        <Field label="Last name">
+        <Field label={t('register.lastName')}>
           {(a) => (
             <input
               {...a}
@@ -93,7 +94,7 @@ export function RegisterPage() {
             />
           )}
         </Field>
-        <Field label="Password" hint="At least 8 characters.">
+        <Field label={t('common.password')} hint={t('common.passwordHint')}>
           {(a) => (
             <input
               {...a}
@@ -108,11 +109,11 @@ export function RegisterPage() {
         </Field>
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Registering…' : 'Register'}
+          {busy ? t('register.busy') : t('register.submit')}
         </button>
       </form>
       <p>
-        Already registered? <a href={href('/login')}>Sign in</a>
+        {t('register.already')} <a href={href('/login')}>{t('register.signIn')}</a>
       </p>
     </section>
   );

@@ -4,7 +4,6 @@ import * as Filter from '../components/filter.js';
 import { PagedTable, pageOf, usePagedList, type ListSpec } from '../components/paged-table.js';
 import { api, session } from '../context.js';
 import {
-  count,
   ErrorBox,
   Field,
   formatDateTime,
@@ -14,6 +13,7 @@ import {
   PageTitle,
   useAction,
 } from '../components/ui.js';
+import { t } from '../i18n/i18n.js';
 
 const PAGE_SIZE = 20;
 const EMPTY = { user_id: '', social: '', status: '', ...Filter.NO_TIME_RANGE };
@@ -34,7 +34,7 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
           status: form.status,
           timestamp: localToIso(form.when) ?? '',
         }),
-      (entry) => `Saved as entry #${String(entry.id)}`,
+      (entry) => t('social.saved', { id: entry.id }),
     );
     if (saved) {
       setForm({ ...form, content: '' });
@@ -43,9 +43,9 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
   };
   return (
     <section class="card" aria-labelledby="new-entry-heading">
-      <h2 id="new-entry-heading">New entry</h2>
+      <h2 id="new-entry-heading">{t('social.newEntry')}</h2>
       <form class="stack" onSubmit={(e) => void submit(e)}>
-        <Field label="Social network" hint='e.g. "instagram"'>
+        <Field label={t('social.network')} hint={t('social.networkHint')}>
           {(a) => (
             <input
               {...a}
@@ -58,7 +58,7 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
             />
           )}
         </Field>
-        <Field label="Content">
+        <Field label={t('social.content')}>
           {(a) => (
             <textarea
               {...a}
@@ -71,7 +71,7 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
             />
           )}
         </Field>
-        <Field label="Status" hint='e.g. "published"'>
+        <Field label={t('common.status')} hint={t('social.statusHint')}>
           {(a) => (
             <input
               {...a}
@@ -84,7 +84,7 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
             />
           )}
         </Field>
-        <Field label="When">
+        <Field label={t('common.when')}>
           {(a) => (
             <input
               {...a}
@@ -99,7 +99,7 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
         <ErrorBox error={error} />
         <Notice>{message}</Notice>
         <button type="submit" class="primary" disabled={busy}>
-          Save entry
+          {t('social.saveEntry')}
         </button>
       </form>
     </section>
@@ -109,41 +109,46 @@ function NewEntry({ onSaved }: { onSaved: () => void }) {
 /** Admins read everyone's entries, and may filter by user. */
 const isAdmin = () => session.user?.role === 'admin';
 
-const LIST: ListSpec<Reply, SocialLog, typeof EMPTY> = {
+/** The list's words, in the current language. */
+const list = (): ListSpec<Reply, SocialLog, typeof EMPTY> => ({
   form: {
-    label: 'Filter the social log',
+    label: t('social.filter'),
     fields: (filters) => (
       <>
         {isAdmin() && <Filter.UserId filters={filters} />}
-        <Filter.Text filters={filters} name="social" label="Social network" />
-        <Filter.Text filters={filters} name="status" label="Status" />
+        <Filter.Text filters={filters} name="social" label={t('social.network')} />
+        <Filter.Text filters={filters} name="status" label={t('common.status')} />
         <Filter.TimeRange filters={filters} />
       </>
     ),
   },
-  label: 'Social log entries',
+  label: t('social.entriesLabel'),
   page: (data) => pageOf(data.logs, data),
-  caption: (data) => `${count(data.total, 'entry', 'entries')}, newest first`,
-  empty: 'No entries.',
+  caption: (data) => t('social.entries', { count: data.total }),
+  empty: t('social.empty'),
   columns: [
-    { header: 'When', cell: (entry) => formatDateTime(entry.timestamp) },
-    { header: 'User', cell: (entry) => entry.user_id },
-    { header: 'Network', cell: (entry) => entry.social },
-    { header: 'Status', cell: (entry) => entry.status },
-    { header: 'Content', cell: (entry) => entry.content, attributes: () => ({ class: 'content' }) },
+    { header: t('common.when'), cell: (entry) => formatDateTime(entry.timestamp) },
+    { header: t('social.user'), cell: (entry) => entry.user_id },
+    { header: t('social.networkColumn'), cell: (entry) => entry.social },
+    { header: t('common.status'), cell: (entry) => entry.status },
+    {
+      header: t('social.content'),
+      cell: (entry) => entry.content,
+      attributes: () => ({ class: 'content' }),
+    },
   ],
-};
+});
 
 /** Everyone's own social log; admins can see anyone's (GET /api/social/logs). */
 export function SocialLogPage() {
-  const list = usePagedList(api.socialLogs, PAGE_SIZE, EMPTY);
+  const entries = usePagedList(api.socialLogs, PAGE_SIZE, EMPTY);
 
   return (
     <section>
-      <PageTitle>Social log</PageTitle>
-      <p>{isAdmin() ? 'Entries of every user.' : 'Your entries.'}</p>
-      <NewEntry onSaved={list.loaded.reload} />
-      <PagedTable list={list} spec={LIST} />
+      <PageTitle>{t('social.title')}</PageTitle>
+      <p>{isAdmin() ? t('social.everyone') : t('social.own')}</p>
+      <NewEntry onSaved={entries.loaded.reload} />
+      <PagedTable list={entries} spec={list()} />
     </section>
   );
 }

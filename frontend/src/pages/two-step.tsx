@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../context.js';
 import { ErrorBox, Field, Notice, PageTitle, useAction, useLoad } from '../components/ui.js';
 import type { TotpEnabled, TotpEnrolment } from '../api/types.js';
+import { t } from '../i18n/i18n.js';
 
 /** A code field: digits from the app, or a recovery code where the form takes one. */
 export function CodeField(props: {
@@ -36,11 +37,8 @@ export function CodeField(props: {
 export function RecoveryCodes({ codes }: { codes: string[] }) {
   return (
     <div class="stack">
-      <p class="warning">
-        Save these recovery codes now; they are not shown again. Each signs you in once if you lose
-        your authenticator app.
-      </p>
-      <ol class="recovery-codes" aria-label="Recovery codes">
+      <p class="warning">{t('twoStep.saveCodes')}</p>
+      <ol class="recovery-codes" aria-label={t('twoStep.codesLabel')}>
         {codes.map((code) => (
           <li key={code}>
             <code>{code}</code>
@@ -81,7 +79,7 @@ export function TotpEnrolmentForm(props: {
               })
           }
         >
-          Set up an authenticator app
+          {t('twoStep.setUp')}
         </button>
       </div>
     );
@@ -93,20 +91,15 @@ export function TotpEnrolmentForm(props: {
   };
   return (
     <form onSubmit={(e) => void submit(e)} class="stack">
-      <p>Scan this code with your authenticator app, then type the six digits it shows.</p>
-      <img
-        src={enrolment.qr_code}
-        alt="QR code for the authenticator app"
-        width={256}
-        height={256}
-      />
+      <p>{t('twoStep.scan')}</p>
+      <img src={enrolment.qr_code} alt={t('twoStep.qrAlt')} width={256} height={256} />
       <p>
-        Or type the key in by hand: <code>{enrolment.secret}</code>
+        {t('twoStep.byHand')} <code>{enrolment.secret}</code>
       </p>
-      <CodeField label="Code from the app" value={code} onInput={setCode} />
+      <CodeField label={t('twoStep.appCode')} value={code} onInput={setCode} />
       <ErrorBox error={confirm.error} />
       <button type="submit" class="primary" disabled={confirm.busy}>
-        {confirm.busy ? 'Checking…' : 'Turn on two-step sign-in'}
+        {confirm.busy ? t('common.checking') : t('twoStep.turnOn')}
       </button>
     </form>
   );
@@ -123,7 +116,7 @@ export function TwoStepPage() {
     event.preventDefault();
     const done = await disable.run(
       () => api.disableTotp(code),
-      (r) => r.message,
+      () => t('twoStep.turnedOff'),
     );
     if (done) {
       setCode('');
@@ -133,16 +126,16 @@ export function TwoStepPage() {
 
   return (
     <section class="narrow">
-      <PageTitle>Two-step sign-in</PageTitle>
+      <PageTitle>{t('twoStep.title')}</PageTitle>
       <ErrorBox error={error} />
       <Notice>{disable.message}</Notice>
-      {loading && !status && <Notice>Loading…</Notice>}
+      {loading && !status && <Notice>{t('common.loading')}</Notice>}
       {codes && <RecoveryCodes codes={codes} />}
       {status && !status.totp_enabled && !codes && (
         <>
           <p>
-            With an authenticator app, signing in also asks for a code from your phone.
-            {status.required && ' Your role requires it.'}
+            {t('twoStep.explain')}
+            {status.required && ` ${t('twoStep.required')}`}
           </p>
           <TotpEnrolmentForm
             onEnabled={(result) => {
@@ -154,11 +147,11 @@ export function TwoStepPage() {
       )}
       {status?.totp_enabled && (
         <form onSubmit={(e) => void turnOff(e)} class="stack">
-          <p>Two-step sign-in is on; {String(status.recovery_codes_left)} recovery code(s) left.</p>
-          <CodeField label="Code from the app, or a recovery code" value={code} onInput={setCode} />
+          <p>{t('twoStep.on', { count: status.recovery_codes_left })}</p>
+          <CodeField label={t('twoStep.offCode')} value={code} onInput={setCode} />
           <ErrorBox error={disable.error} />
           <button type="submit" class="danger" disabled={disable.busy}>
-            Turn off two-step sign-in
+            {t('twoStep.turnOff')}
           </button>
         </form>
       )}

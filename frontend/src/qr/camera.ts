@@ -1,4 +1,5 @@
 import { decodeQr, loadDecoder, type Decoder } from './decode.js';
+import { t } from '../i18n/i18n.js';
 
 /** How often a video frame is decoded: often enough to feel instant, light on a phone. */
 const SCAN_INTERVAL_MS = 150;
@@ -6,20 +7,20 @@ const SCAN_INTERVAL_MS = 150;
 /** Why the camera could not start, in words a person can act on. */
 export function cameraErrorMessage(error: unknown): string {
   if (!window.isSecureContext || !('mediaDevices' in navigator)) {
-    return 'The camera is only available on a secure (https) page. Use a picture or paste the QR text instead.';
+    return t('camera.insecure');
   }
   const name = error instanceof DOMException ? error.name : '';
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return 'Camera access was denied. Allow it in the browser settings, or use a picture or the QR text.';
+      return t('camera.denied');
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return 'No camera was found on this device. Use a picture or paste the QR text instead.';
+      return t('camera.missing');
     case 'NotReadableError':
-      return 'The camera is in use by another application.';
+      return t('camera.busy');
     default:
-      return error instanceof Error ? error.message : String(error);
+      return error instanceof Error && error.message !== '' ? error.message : t('camera.failed');
   }
 }
 

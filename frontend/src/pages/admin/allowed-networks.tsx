@@ -1,9 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../context.js';
 import { ErrorBox, Field, useAction } from '../../components/ui.js';
-
-const HINT =
-  'Optional. Check-in only from these networks, one per line or comma-separated (CIDR, IPv4 or IPv6: 192.0.2.0/24, 2001:db8::/32). Empty: from anywhere.';
+import { t } from '../../i18n/i18n.js';
 
 /** The networks typed in a box, as the API takes them (it judges each; its message is shown). */
 export function networksFromText(text: string): string[] {
@@ -16,7 +14,7 @@ export function networksFromText(text: string): string[] {
 /** The box of the new-event form (README.md, "Network restriction"). */
 export function NetworksField({ value, onInput }: { value: string; onInput: (v: string) => void }) {
   return (
-    <Field label="Allowed networks" hint={HINT}>
+    <Field label={t('networks.label')} hint={t('networks.hint')}>
       {(a) => (
         <textarea
           {...a}
@@ -54,12 +52,12 @@ export function NetworksCell({
   };
   return (
     <details class="networks">
-      <summary>{networks ? networks.join(', ') : 'Any network'}</summary>
+      <summary>{networks ? networks.join(', ') : t('networks.any')}</summary>
       <form onSubmit={(e) => void save(e)} class="stack">
         <NetworksField value={text} onInput={setText} />
         <ErrorBox error={error} />
         <button type="submit" disabled={busy}>
-          Save networks
+          {t('networks.save')}
         </button>
       </form>
     </details>

@@ -9,7 +9,8 @@ import {
   type ListSpec,
 } from '../../components/paged-table.js';
 import { api } from '../../context.js';
-import { count, ErrorBox, formatDateTime, PageTitle, useAction } from '../../components/ui.js';
+import { ErrorBox, formatDateTime, PageTitle, useAction } from '../../components/ui.js';
+import { t } from '../../i18n/i18n.js';
 
 const PAGE_SIZE = 50;
 const EMPTY = { user_id: '', action: '', service: '', ...Filter.NO_TIME_RANGE };
@@ -49,32 +50,33 @@ function ChainCheck() {
   };
   return (
     <section class="card" aria-labelledby="chain-heading">
-      <h2 id="chain-heading">Chain check</h2>
-      <p>
-        Every audit event carries a hash chained to the one before it. The check recomputes the
-        whole chain on the server.
-      </p>
+      <h2 id="chain-heading">{t('audit.chain')}</h2>
+      <p>{t('audit.chainHelp')}</p>
       <button type="button" class="primary" disabled={busy} onClick={() => void verify()}>
-        {busy ? 'Checking…' : 'Verify the chain'}
+        {busy ? t('common.checking') : t('audit.verify')}
       </button>
       <ErrorBox error={error} />
       <div role="status">
         {report &&
           (report.intact ? (
             <p class="success">
-              <strong>Chain intact</strong>: {count(report.checked, 'event')} checked.
+              <strong>{t('audit.intact')}</strong>
+              {t('audit.checked', { events: t('audit.events', { count: report.checked }) })}
               {report.last_hash && (
                 <>
                   {' '}
-                  Last hash <code class="hash">{report.last_hash}</code> (record it elsewhere to
-                  detect a rewrite).
+                  {t('audit.lastHash')} <code class="hash">{report.last_hash}</code>{' '}
+                  {t('audit.record')}
                 </>
               )}
             </p>
           ) : (
             <p class="error">
-              <strong>Chain broken</strong> at event #{report.first_broken_id ?? '?'} (
-              {count(report.checked, 'event')} checked).
+              <strong>{t('audit.broken')}</strong>{' '}
+              {t('audit.brokenAt', {
+                id: report.first_broken_id ?? '?',
+                events: t('audit.events', { count: report.checked }),
+              })}
             </p>
           ))}
       </div>
@@ -82,17 +84,18 @@ function ChainCheck() {
   );
 }
 
-const LIST: ListSpec<Reply, AuditEvent, typeof EMPTY> = {
+/** The list's words, in the current language. */
+const list = (): ListSpec<Reply, AuditEvent, typeof EMPTY> => ({
   form: {
-    label: 'Filter the audit trail',
+    label: t('audit.filter'),
     fields: (filters) => (
       <>
         <Filter.UserId filters={filters} />
         <Filter.Text
           filters={filters}
           name="action"
-          label="Action"
-          hint="e.g. user.login_failed, attendance.check_in"
+          label={t('audit.action')}
+          hint={t('audit.actionHint')}
           list="audit-actions"
         />
         <datalist id="audit-actions">
@@ -100,25 +103,30 @@ const LIST: ListSpec<Reply, AuditEvent, typeof EMPTY> = {
             <option key={action} value={action} />
           ))}
         </datalist>
-        <Filter.Choice filters={filters} name="service" label="Service" choices={SERVICES} />
+        <Filter.Choice
+          filters={filters}
+          name="service"
+          label={t('audit.service')}
+          choices={SERVICES}
+        />
         <Filter.TimeRange filters={filters} />
       </>
     ),
   },
-  label: 'Audit events',
+  label: t('audit.label'),
   page: (data) => pageOf(data.events, data),
-  caption: (data) => `${count(data.total, 'event')}, newest first`,
+  caption: (data) => t('audit.caption', { count: data.total }),
   wide: true,
   columns: [
     { header: '#', cell: (event) => event.id },
-    { header: 'When', cell: (event) => formatDateTime(event.occurred_at) },
-    { header: 'Service', cell: (event) => event.service },
-    { header: 'Action', cell: (event) => event.action },
-    { header: 'User', cell: (event) => event.user_id ?? '—' },
-    { header: 'By', cell: (event) => event.actor_id ?? '—' },
+    { header: t('common.when'), cell: (event) => formatDateTime(event.occurred_at) },
+    { header: t('audit.service'), cell: (event) => event.service },
+    { header: t('audit.action'), cell: (event) => event.action },
+    { header: t('audit.user'), cell: (event) => event.user_id ?? '—' },
+    { header: t('audit.by'), cell: (event) => event.actor_id ?? '—' },
     resultColumn(),
     {
-      header: 'Details',
+      header: t('audit.details'),
       cell: (event) => (
         <>
           <code class="details">{JSON.stringify(event.details)}</code>
@@ -127,7 +135,7 @@ const LIST: ListSpec<Reply, AuditEvent, typeof EMPTY> = {
       ),
     },
     {
-      header: 'Hash',
+      header: t('audit.hash'),
       cell: (event) => (
         <code class="hash" title={event.hash}>
           {event.hash.slice(0, 12)}…
@@ -135,16 +143,16 @@ const LIST: ListSpec<Reply, AuditEvent, typeof EMPTY> = {
       ),
     },
   ],
-};
+});
 
 export function AuditPage() {
-  const list = usePagedList(api.audit, PAGE_SIZE, EMPTY);
+  const events = usePagedList(api.audit, PAGE_SIZE, EMPTY);
 
   return (
     <section>
-      <PageTitle>Audit trail</PageTitle>
+      <PageTitle>{t('audit.title')}</PageTitle>
       <ChainCheck />
-      <PagedTable list={list} spec={LIST} />
+      <PagedTable list={events} spec={list()} />
     </section>
   );
 }

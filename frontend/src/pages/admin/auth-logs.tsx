@@ -1,6 +1,6 @@
 import type { AuthLog, AuthLogPage as Reply } from '../../api/types.js';
 import * as Filter from '../../components/filter.js';
-import { AUTH_ACTION_LABELS, authActionLabel } from '../../components/labels.js';
+import { AUTH_ACTIONS, authActionLabel, choices } from '../../components/labels.js';
 import {
   PagedTable,
   resultColumn,
@@ -8,48 +8,53 @@ import {
   type ListSpec,
 } from '../../components/paged-table.js';
 import { api } from '../../context.js';
-import { count, formatDateTime, PageTitle } from '../../components/ui.js';
+import { formatDateTime, PageTitle } from '../../components/ui.js';
+import { t } from '../../i18n/i18n.js';
 
 const PAGE_SIZE = 50;
 const EMPTY = { email: '', user_id: '', action: '', success: '', ...Filter.NO_TIME_RANGE };
-const RESULTS = { true: 'Success', false: 'Failure' };
-
-const LIST: ListSpec<Reply, AuthLog, typeof EMPTY> = {
+/** The list's words, in the current language. */
+const list = (): ListSpec<Reply, AuthLog, typeof EMPTY> => ({
   form: {
-    label: 'Filter the auth logs',
+    label: t('authLogs.filter'),
     fields: (filters) => (
       <>
-        <Filter.Text filters={filters} name="email" label="Email" />
+        <Filter.Text filters={filters} name="email" label={t('common.email')} />
         <Filter.UserId filters={filters} />
         <Filter.Choice
           filters={filters}
           name="action"
-          label="Action"
-          choices={AUTH_ACTION_LABELS}
+          label={t('authLogs.action')}
+          choices={choices(AUTH_ACTIONS, authActionLabel)}
         />
-        <Filter.Choice filters={filters} name="success" label="Result" choices={RESULTS} />
+        <Filter.Choice
+          filters={filters}
+          name="success"
+          label={t('common.result')}
+          choices={{ true: t('common.success'), false: t('common.failure') }}
+        />
         <Filter.TimeRange filters={filters} />
       </>
     ),
   },
-  label: 'Auth log entries',
+  label: t('authLogs.label'),
   page: (data) => ({ rows: data.logs, page: data.page, pages: data.stats.pages_total }),
-  caption: () => 'Newest first',
+  caption: () => t('common.newestFirst'),
   summary: (data) => (
     <p class="stats">
       {[
-        count(data.stats.total_logs, 'entry', 'entries'),
-        count(data.stats.successes, 'success', 'successes'),
-        count(data.stats.failures, 'failure'),
-        count(data.stats.unique_users, 'user'),
+        t('authLogs.entries', { count: data.stats.total_logs }),
+        t('authLogs.successes', { count: data.stats.successes }),
+        t('authLogs.failures', { count: data.stats.failures }),
+        t('authLogs.users', { count: data.stats.unique_users }),
       ].join(' · ')}
     </p>
   ),
   wide: true,
   columns: [
-    { header: 'When', cell: (log) => formatDateTime(log.timestamp) },
+    { header: t('common.when'), cell: (log) => formatDateTime(log.timestamp) },
     {
-      header: 'Account',
+      header: t('authLogs.account'),
       cell: (log) => (
         <>
           {log.user_email || '—'}
@@ -58,27 +63,27 @@ const LIST: ListSpec<Reply, AuthLog, typeof EMPTY> = {
       ),
     },
     {
-      header: 'Action',
+      header: t('authLogs.action'),
       cell: (log) => authActionLabel(log.action),
       attributes: (log) => ({ title: log.action }),
     },
     resultColumn(),
-    { header: 'Address', cell: (log) => log.ip_address ?? '—' },
+    { header: t('authLogs.address'), cell: (log) => log.ip_address ?? '—' },
     {
-      header: 'Browser',
+      header: t('authLogs.browser'),
       cell: (log) => log.user_agent ?? '—',
       attributes: (log) => ({ class: 'clip', title: log.user_agent }),
     },
   ],
-};
+});
 
 export function AuthLogsPage() {
-  const list = usePagedList(api.authLogs, PAGE_SIZE, EMPTY);
+  const logs = usePagedList(api.authLogs, PAGE_SIZE, EMPTY);
 
   return (
     <section>
-      <PageTitle>Auth logs</PageTitle>
-      <PagedTable list={list} spec={LIST} />
+      <PageTitle>{t('authLogs.title')}</PageTitle>
+      <PagedTable list={logs} spec={list()} />
     </section>
   );
 }

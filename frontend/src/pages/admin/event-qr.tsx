@@ -7,6 +7,7 @@ import { useLiveAttendance } from '../../live/use-live.js';
 import { href } from '../../router.js';
 import { QrChoice } from './qr-choice.js';
 import { QrText } from './qr-text.js';
+import { t } from '../../i18n/i18n.js';
 
 /** Never ask again sooner than this, whatever the clocks say (a client clock running ahead). */
 const MIN_REFRESH_MS = 1000;
@@ -69,7 +70,7 @@ function Countdown({ until }: { until: string }) {
     };
   }, []);
   const seconds = Math.max(0, Math.ceil((Date.parse(until) - now) / 1000));
-  return <span class="countdown">New code in {seconds} s</span>;
+  return <span class="countdown">{t('eventQr.newCode', { seconds })}</span>;
 }
 
 export function EventQrPage({ eventId }: { eventId: string }) {
@@ -97,37 +98,37 @@ export function EventQrPage({ eventId }: { eventId: string }) {
     <div class="qr-page">
       <div class="qr-toolbar">
         <a class="button" href={href('/admin/events')}>
-          Back to events
+          {t('common.backToEvents')}
         </a>
         <a class="button" href={href(`/admin/events/${encodeURIComponent(eventId)}`)}>
-          Report
+          {t('common.report')}
         </a>
         {document.fullscreenEnabled && (
           <button type="button" class="primary" onClick={() => void toggleFullScreen()}>
-            Full screen
+            {t('eventQr.fullScreen')}
           </button>
         )}
       </div>
       <div ref={stage} class={fullScreen ? 'qr-stage full' : 'qr-stage'}>
-        <PageTitle>{qr ? qr.event_name : 'Event QR code'}</PageTitle>
+        <PageTitle>{qr ? qr.event_name : t('eventQr.title')}</PageTitle>
         <ErrorBox error={error} />
         {qr && (
           <>
             <p class="qr-meta">
               {formatDate(qr.date)}
-              {!qr.is_active && <strong class="warning"> · Inactive: check-ins are refused</strong>}
+              {!qr.is_active && <strong class="warning"> · {t('eventQr.inactive')}</strong>}
             </p>
             <QrChoice qr={qr} />
             <p class="qr-meta">
-              {qr.rotates_at ? <Countdown until={qr.rotates_at} /> : 'This code does not change.'}
+              {qr.rotates_at ? <Countdown until={qr.rotates_at} /> : t('eventQr.static')}
             </p>
             <LivePanel live={live} />
             <p class="visually-hidden" role="status">
-              {updates > 0 ? `QR code updated (${String(updates)})` : ''}
+              {updates > 0 ? t('eventQr.updated', { n: updates }) : ''}
             </p>
             {fullScreen && (
               <button type="button" onClick={() => void toggleFullScreen()}>
-                Leave full screen (Esc)
+                {t('eventQr.leave')}
               </button>
             )}
           </>

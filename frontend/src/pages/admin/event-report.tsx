@@ -7,7 +7,7 @@ import {
   ErrorBox,
   Field,
   formatDate,
-  formatDateTime,
+  formatEventDateTime,
   Notice,
   PageTitle,
   TableWrap,
@@ -15,6 +15,8 @@ import {
   useLoad,
 } from '../../components/ui.js';
 import { href } from '../../router.js';
+import { t } from '../../i18n/i18n.js';
+import { formatRate } from '../../i18n/format.js';
 
 function StatusSelect(props: {
   id?: string;
@@ -52,7 +54,7 @@ function AttendanceRow(props: { eventId: string; user: AttendanceUser; onSaved: 
     const reply = await run(
       () =>
         api.setStatus(props.eventId, user.user_id, status, reason.trim() === '' ? null : reason),
-      (r) => r.message,
+      () => t('report.saved', { status: statusLabel(status) }),
     );
     if (reply) props.onSaved();
   };
@@ -61,17 +63,25 @@ function AttendanceRow(props: { eventId: string; user: AttendanceUser; onSaved: 
     <tr>
       <th scope="row">
         {who}
-        <div class="hint">id {user.user_id}</div>
+        <div class="hint">{t('common.idOf', { id: user.user_id })}</div>
       </th>
       <td>{statusLabel(user.status)}</td>
-      <td>{formatDateTime(user.scanned_at)}</td>
+      <td>{formatEventDateTime(user.scanned_at)}</td>
       <td>
-        <form class="row-form" onSubmit={(e) => void save(e)} aria-label={`Status of ${who}`}>
-          <StatusSelect value={status} onChange={setStatus} label={`New status for ${who}`} />
+        <form
+          class="row-form"
+          onSubmit={(e) => void save(e)}
+          aria-label={t('report.statusOf', { who })}
+        >
+          <StatusSelect
+            value={status}
+            onChange={setStatus}
+            label={t('report.newStatusFor', { who })}
+          />
           <input
             type="text"
-            aria-label={`Reason for ${who}`}
-            placeholder="Reason (motivazione)"
+            aria-label={t('report.reasonFor', { who })}
+            placeholder={t('report.reasonPlaceholder')}
             maxLength={2000}
             value={reason}
             onInput={(e) => {
@@ -79,13 +89,13 @@ function AttendanceRow(props: { eventId: string; user: AttendanceUser; onSaved: 
             }}
           />
           <button type="submit" disabled={busy}>
-            Save
+            {t('common.save')}
           </button>
           <ErrorBox error={error} />
           <Notice>{message}</Notice>
         </form>
       </td>
-      <td>{formatDateTime(user.updated_at)}</td>
+      <td>{formatEventDateTime(user.updated_at)}</td>
     </tr>
   );
 }
@@ -99,15 +109,19 @@ function SetOtherUser({ eventId, onSaved }: { eventId: string; onSaved: () => vo
     event.preventDefault();
     const reply = await run(
       () => api.setStatus(eventId, Number(userId), status, reason.trim() === '' ? null : reason),
-      (r) => `${r.message}: ${r.user.name} ${r.user.surname}`,
+      (r) =>
+        t('report.savedFor', {
+          who: `${r.user.name} ${r.user.surname}`,
+          status: statusLabel(status),
+        }),
     );
     if (reply) onSaved();
   };
   return (
     <details class="card">
-      <summary>Set the status of someone who did not scan</summary>
+      <summary>{t('report.other')}</summary>
       <form class="stack" onSubmit={(e) => void submit(e)}>
-        <Field label="User id" hint="The id shown on the Users page.">
+        <Field label={t('common.userId')} hint={t('report.otherHint')}>
           {(a) => (
             <input
               {...a}
@@ -122,10 +136,10 @@ function SetOtherUser({ eventId, onSaved }: { eventId: string; onSaved: () => vo
             />
           )}
         </Field>
-        <Field label="Status">
+        <Field label={t('common.status')}>
           {(a) => <StatusSelect id={a.id} value={status} onChange={setStatus} />}
         </Field>
-        <Field label="Reason (motivazione)">
+        <Field label={t('report.reasonPlaceholder')}>
           {(a) => (
             <input
               {...a}
@@ -142,7 +156,7 @@ function SetOtherUser({ eventId, onSaved }: { eventId: string; onSaved: () => vo
         <ErrorBox error={error} />
         <Notice>{message}</Notice>
         <button type="submit" disabled={busy}>
-          Set status
+          {t('report.setStatus')}
         </button>
       </form>
     </details>
@@ -182,20 +196,22 @@ export function EventReportPage({ eventId }: { eventId: string }) {
   const exportCsv = async () => {
     const file = await download.run(
       () => api.exportCsv(eventId),
-      (f) => `Downloaded ${f.filename ?? 'the CSV file'}`,
+      (f) => t('common.downloaded', { file: f.filename ?? t('report.csv') }),
     );
     if (file) saveFile(file.blob, file.filename ?? `attendance-${eventId}.csv`);
   };
 
   return (
     <section>
-      <PageTitle>{data ? `Report: ${data.event_name}` : 'Event report'}</PageTitle>
+      <PageTitle>
+        {data ? t('report.title', { name: data.event_name }) : t('report.untitled')}
+      </PageTitle>
       <p class="actions">
         <a class="button" href={href('/admin/events')}>
-          Back to events
+          {t('common.backToEvents')}
         </a>
         <a class="button" href={href(`/admin/events/${encodeURIComponent(eventId)}/qr`)}>
-          Show the QR
+          {t('report.showQr')}
         </a>
         <button
           type="button"
@@ -203,47 +219,50 @@ export function EventReportPage({ eventId }: { eventId: string }) {
           disabled={download.busy}
           onClick={() => void exportCsv()}
         >
-          Download CSV
+          {t('common.downloadCsv')}
         </button>
       </p>
       <ErrorBox error={download.error} />
       <Notice>{download.message}</Notice>
       <ErrorBox error={report.error} />
-      {report.loading && !data && <Notice>Loading…</Notice>}
+      {report.loading && !data && <Notice>{t('common.loading')}</Notice>}
       {data && (
         <>
           <dl class="facts">
-            <dt>Event id</dt>
+            <dt>{t('report.eventId')}</dt>
             <dd>{data.event_id}</dd>
-            <dt>Date</dt>
+            <dt>{t('common.date')}</dt>
             <dd>{formatDate(data.event_date)}</dd>
-            <dt>Present</dt>
+            <dt>{t('report.present')}</dt>
             <dd>
-              {data.statistics.present_count} of {data.statistics.total_users} listed (
-              {data.statistics.attendance_rate.toFixed(1)} %)
+              {t('report.presentOf', {
+                present: data.statistics.present_count,
+                total: data.statistics.total_users,
+                rate: formatRate(data.statistics.attendance_rate),
+              })}
             </dd>
-            <dt>Scanned the QR</dt>
+            <dt>{t('report.scannedQr')}</dt>
             <dd>{data.qr_scanners}</dd>
-            <dt>By status</dt>
+            <dt>{t('report.byStatus')}</dt>
             <dd>
               {ATTENDANCE_STATUSES.filter((s) => (data.statistics.status_breakdown[s] ?? 0) > 0)
                 .map((s) => `${statusLabel(s)}: ${String(data.statistics.status_breakdown[s])}`)
-                .join(', ') || 'none yet'}
+                .join(', ') || t('report.noneYet')}
             </dd>
           </dl>
           {data.users.length === 0 ? (
-            <p>Nobody has checked in yet.</p>
+            <p>{t('report.nobody')}</p>
           ) : (
-            <TableWrap label="Attendance">
+            <TableWrap label={t('report.attendance')}>
               <table>
-                <caption>Attendance ({data.total_users})</caption>
+                <caption>{t('report.caption', { n: data.total_users })}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Person</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Scanned</th>
-                    <th scope="col">Change status</th>
-                    <th scope="col">Last change</th>
+                    <th scope="col">{t('report.person')}</th>
+                    <th scope="col">{t('common.status')}</th>
+                    <th scope="col">{t('common.scanned')}</th>
+                    <th scope="col">{t('report.changeStatus')}</th>
+                    <th scope="col">{t('report.lastChange')}</th>
                   </tr>
                 </thead>
                 <tbody>

@@ -2,12 +2,11 @@ import { useState } from 'preact/hooks';
 import type { GeneratedEvent, ListedEvent } from '../../api/types.js';
 import { api } from '../../context.js';
 import {
-  count,
   DeleteButton,
   ErrorBox,
   Field,
   formatDate,
-  formatDateTime,
+  formatEventDateTime,
   localToIso,
   Notice,
   PageTitle,
@@ -19,6 +18,7 @@ import {
 import { href } from '../../router.js';
 import { NetworksCell, NetworksField, networksFromText } from './allowed-networks.js';
 import { QrText } from './qr-text.js';
+import { t } from '../../i18n/i18n.js';
 
 function CreateEvent({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
@@ -47,7 +47,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
           ...(expires ? { expires_at: expires } : {}),
           ...(allowed.length > 0 ? { allowed_networks: allowed } : {}),
         }),
-      (r) => r.message,
+      (r) => t('events.created', { name: r.event_name, id: r.event_id }),
     );
     if (reply) {
       setCreated(reply);
@@ -58,9 +58,9 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
 
   return (
     <section class="card" aria-labelledby="create-heading">
-      <h2 id="create-heading">New event</h2>
+      <h2 id="create-heading">{t('events.newEvent')}</h2>
       <form onSubmit={(e) => void submit(e)} class="stack">
-        <Field label="Event name">
+        <Field label={t('events.name')}>
           {(a) => (
             <input
               {...a}
@@ -75,7 +75,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
             />
           )}
         </Field>
-        <Field label="Date">
+        <Field label={t('common.date')}>
           {(a) => (
             <input
               {...a}
@@ -99,12 +99,10 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
               setRotating(e.currentTarget.checked);
             }}
           />
-          <label for="rotating">
-            Rotating QR code (a new code every few seconds; screenshots stop working)
-          </label>
+          <label for="rotating">{t('events.rotating')}</label>
         </div>
         {rotating && (
-          <Field label="Seconds between codes" hint="10 to 86400.">
+          <Field label={t('events.seconds')} hint={t('events.secondsHint')}>
             {(a) => (
               <input
                 {...a}
@@ -122,9 +120,9 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
           </Field>
         )}
         <details>
-          <summary>Check-in window (optional)</summary>
-          <p class="hint">By default check-in is open for the whole event day.</p>
-          <Field label="Check-in opens">
+          <summary>{t('events.window')}</summary>
+          <p class="hint">{t('events.windowHint')}</p>
+          <Field label={t('events.opens')}>
             {(a) => (
               <input
                 {...a}
@@ -137,7 +135,7 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
               />
             )}
           </Field>
-          <Field label="Check-in closes">
+          <Field label={t('events.closes')}>
             {(a) => (
               <input
                 {...a}
@@ -154,30 +152,28 @@ function CreateEvent({ onCreated }: { onCreated: () => void }) {
         <NetworksField value={networks} onInput={setNetworks} />
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create event'}
+          {busy ? t('events.busy') : t('events.create')}
         </button>
       </form>
       {created && (
         <div class="created">
-          <Notice>
-            {message}: {created.event_name} ({created.event_id})
-          </Notice>
+          <Notice>{message}</Notice>
           <img
             class="qr-preview"
             src={created.check_in_qr_image_base64}
             width={256}
             height={256}
-            alt={`QR code for ${created.event_name}`}
+            alt={t('events.qrAlt', { name: created.event_name })}
           />
           <p class="actions">
             <a
               class="button primary"
               href={href(`/admin/events/${encodeURIComponent(created.event_id)}/qr`)}
             >
-              Show the QR full screen
+              {t('events.fullScreen')}
             </a>
             <a class="button" href={href(`/admin/events/${encodeURIComponent(created.event_id)}`)}>
-              Report
+              {t('common.report')}
             </a>
           </p>
           {created.rotation_seconds === null && <QrText text={created.qr_content} />}
@@ -207,12 +203,14 @@ function EventRow({ event, onChanged }: { event: ListedEvent; onChanged: () => v
       </th>
       <td>{formatDate(event.date)}</td>
       <td>
-        {formatDateTime(event.starts_at)} – {formatDateTime(event.expires_at)}
+        {formatEventDateTime(event.starts_at)} – {formatEventDateTime(event.expires_at)}
       </td>
       <td>
-        {event.rotation_seconds === null ? 'Static' : `Every ${String(event.rotation_seconds)} s`}
+        {event.rotation_seconds === null
+          ? t('events.static')
+          : t('events.every', { seconds: event.rotation_seconds })}
       </td>
-      <td>{event.is_active ? 'Active' : 'Inactive'}</td>
+      <td>{event.is_active ? t('events.active') : t('events.inactive')}</td>
       <td>
         <NetworksCell
           key={(event.allowed_networks ?? []).join()}
@@ -226,17 +224,17 @@ function EventRow({ event, onChanged }: { event: ListedEvent; onChanged: () => v
       </td>
       <td class="row-actions">
         <a class="button" href={href(`${path}/qr`)}>
-          QR
+          {t('events.qr')}
         </a>
         <a class="button" href={href(path)}>
-          Report
+          {t('common.report')}
         </a>
         <button type="button" disabled={busy} onClick={() => void toggle()}>
-          {event.is_active ? 'Deactivate' : 'Activate'}
+          {event.is_active ? t('events.deactivate') : t('events.activate')}
         </button>
         <DeleteButton
           name={event.event_name}
-          confirm="Yes, delete it and its attendance"
+          confirm={t('events.confirmDelete')}
           busy={busy}
           onDelete={remove}
         />
@@ -250,26 +248,26 @@ export function EventsPage() {
   const events = useLoad(() => api.events(), []);
   return (
     <section>
-      <PageTitle>Events</PageTitle>
+      <PageTitle>{t('events.title')}</PageTitle>
       <CreateEvent onCreated={events.reload} />
-      <h2>All events</h2>
+      <h2>{t('events.all')}</h2>
       <ErrorBox error={events.error} />
-      {events.loading && !events.data && <Notice>Loading…</Notice>}
-      {events.data && events.data.events.length === 0 && <p>No events yet.</p>}
+      {events.loading && !events.data && <Notice>{t('common.loading')}</Notice>}
+      {events.data && events.data.events.length === 0 && <p>{t('events.none')}</p>}
       {events.data && events.data.events.length > 0 && (
-        <TableWrap label="Events">
+        <TableWrap label={t('events.title')}>
           <table>
-            <caption>{count(events.data.total, 'event')}, newest first</caption>
+            <caption>{t('events.count', { count: events.data.total })}</caption>
             <thead>
               <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Date</th>
-                <th scope="col">Check-in window</th>
-                <th scope="col">QR</th>
-                <th scope="col">State</th>
-                <th scope="col">Networks</th>
-                <th scope="col">Present / listed</th>
-                <th scope="col">Actions</th>
+                <th scope="col">{t('common.event')}</th>
+                <th scope="col">{t('common.date')}</th>
+                <th scope="col">{t('events.windowColumn')}</th>
+                <th scope="col">{t('events.qr')}</th>
+                <th scope="col">{t('events.state')}</th>
+                <th scope="col">{t('events.networks')}</th>
+                <th scope="col">{t('events.presentListed')}</th>
+                <th scope="col">{t('events.actions')}</th>
               </tr>
             </thead>
             <tbody>

@@ -4,7 +4,7 @@ import {
   ErrorBox,
   Field,
   formatDate,
-  formatDateTime,
+  formatEventDateTime,
   Notice,
   PageTitle,
   TableWrap,
@@ -13,6 +13,7 @@ import {
 } from '../../components/ui.js';
 import { href, navigate, type Location } from '../../router.js';
 import { rangeFrom, reportStatusLabel, totalsText } from './report-model.js';
+import { t } from '../../i18n/i18n.js';
 
 /**
  * One person's attendance over a date range (docs/compatibility.md#term-reports), reached from
@@ -41,19 +42,21 @@ export function PersonAttendancePage({ userId, location }: { userId: string; loc
   return (
     <section>
       <PageTitle>
-        {data ? `Attendance: ${data.user.name} ${data.user.surname}` : 'Attendance of a person'}
+        {data
+          ? t('person.title', { name: `${data.user.name} ${data.user.surname}` })
+          : t('person.untitled')}
       </PageTitle>
       <p class="actions">
         <a class="button" href={href('/admin/users')}>
-          Back to users
+          {t('person.backToUsers')}
         </a>
         <a class="button" href={href('/admin/register', range)}>
-          Register of this range
+          {t('person.registerOfRange')}
         </a>
       </p>
-      <form class="filters" onSubmit={show} aria-label="Attendance range">
+      <form class="filters" onSubmit={show} aria-label={t('person.range')}>
         {(['from', 'to'] as const).map((name) => (
-          <Field key={name} label={name === 'from' ? 'From' : 'To'}>
+          <Field key={name} label={name === 'from' ? t('common.from') : t('common.to')}>
             {(a) => (
               <input
                 {...a}
@@ -68,44 +71,42 @@ export function PersonAttendancePage({ userId, location }: { userId: string; loc
             )}
           </Field>
         ))}
-        <button type="submit">Show</button>
+        <button type="submit">{t('common.show')}</button>
       </form>
       <ErrorBox error={report.error} />
-      {report.loading && !data && <Notice>Loading…</Notice>}
+      {report.loading && !data && <Notice>{t('common.loading')}</Notice>}
       {data && (
         <>
           <dl class="facts">
-            <dt>Person</dt>
+            <dt>{t('person.person')}</dt>
             <dd>
-              {data.user.name} {data.user.surname} (id {data.user.user_id}
-              {data.user.email ? `, ${data.user.email}` : ''}){data.user.deleted && ', deleted'}
+              {data.user.name} {data.user.surname} ({t('common.idOf', { id: data.user.user_id })}
+              {data.user.email ? `, ${data.user.email}` : ''})
+              {data.user.deleted && t('person.deleted')}
             </dd>
-            <dt>Range</dt>
+            <dt>{t('person.rangeLabel')}</dt>
             <dd>
-              {formatDate(data.from)} to {formatDate(data.to)}
+              {t('person.rangeValue', { from: formatDate(data.from), to: formatDate(data.to) })}
             </dd>
-            <dt>Totals</dt>
+            <dt>{t('person.totals')}</dt>
             <dd>{totalsText(data.totals)}</dd>
           </dl>
-          <p class="hint">
-            Every event of the range counts; only Present counts towards the rate. Hospital, family,
-            emergency, vacancy and personal are justified absences.
-          </p>
+          <p class="hint">{t('person.explain')}</p>
           {data.events.length === 0 ? (
-            <p>No event falls in this range.</p>
+            <p>{t('person.noEvents')}</p>
           ) : (
-            <TableWrap label="Events">
+            <TableWrap label={t('person.events')}>
               <table>
                 <caption>
-                  Events from {formatDate(data.from)} to {formatDate(data.to)}
+                  {t('person.caption', { from: formatDate(data.from), to: formatDate(data.to) })}
                 </caption>
                 <thead>
                   <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Scanned</th>
+                    <th scope="col">{t('common.date')}</th>
+                    <th scope="col">{t('common.event')}</th>
+                    <th scope="col">{t('common.status')}</th>
+                    <th scope="col">{t('common.reason')}</th>
+                    <th scope="col">{t('common.scanned')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -121,7 +122,7 @@ export function PersonAttendancePage({ userId, location }: { userId: string; loc
                         {reportStatusLabel(event.status)}
                       </td>
                       <td>{event.motivazione ?? ''}</td>
-                      <td>{formatDateTime(event.scanned_at)}</td>
+                      <td>{formatEventDateTime(event.scanned_at)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { t } from '../../i18n/i18n.js';
 
 /** What both the generate and the current-QR replies carry: the two codes of an event. */
 export interface EventCodes {
@@ -22,13 +23,11 @@ export function QrChoice({ qr, imageClass = 'qr-big' }: { qr: EventCodes; imageC
       <img
         class={imageClass}
         src={original ? qr.qr_image_base64 : qr.check_in_qr_image_base64}
-        alt={`QR code to check in to ${qr.event_name}`}
+        alt={t('qrChoice.alt', { name: qr.event_name })}
         data-qr-content={text}
       />
       <p class="qr-meta">
-        {original
-          ? "The original mobile app's code."
-          : 'Scan with the phone camera: it opens the check-in page.'}{' '}
+        {original ? t('qrChoice.original') : t('qrChoice.camera')}{' '}
         <button
           type="button"
           aria-pressed={original}
@@ -36,7 +35,7 @@ export function QrChoice({ qr, imageClass = 'qr-big' }: { qr: EventCodes; imageC
             setOriginal(!original);
           }}
         >
-          {original ? 'Show the camera code' : "Show the mobile app's code"}
+          {original ? t('qrChoice.showCamera') : t('qrChoice.showOriginal')}
         </button>
       </p>
     </>

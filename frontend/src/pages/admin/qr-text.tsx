@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'preact/hooks';
+import { t } from '../../i18n/i18n.js';
 
 /** The text inside a QR, for attendees who cannot scan it (the paste fallback). */
 export function QrText({ text }: { text: string }) {
@@ -8,20 +9,20 @@ export function QrText({ text }: { text: string }) {
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(text);
-      setCopied('Copied.');
+      setCopied(t('qrText.copied'));
     } catch {
       // No clipboard access (plain http, permissions): select it for a manual copy.
       area.current?.select();
-      setCopied('Selected: copy it with Ctrl+C or the menu.');
+      setCopied(t('qrText.selected'));
     }
   };
   return (
     <details class="qr-text">
-      <summary>QR text (for the paste fallback)</summary>
-      <label for={id}>QR text</label>
+      <summary>{t('qrText.summary')}</summary>
+      <label for={id}>{t('qrText.label')}</label>
       <textarea id={id} ref={area} readOnly rows={4} value={text} spellcheck={false} />
       <button type="button" onClick={() => void copy()}>
-        Copy the QR text
+        {t('qrText.copy')}
       </button>
       <span role="status">{copied}</span>
     </details>

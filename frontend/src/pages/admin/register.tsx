@@ -8,7 +8,6 @@ import { PagedTable, pageOf, type Column, type ListSpec } from '../../components
 import { useFilters } from '../../components/use-filters.js';
 import { api } from '../../context.js';
 import {
-  count,
   ErrorBox,
   Field,
   Notice,
@@ -20,15 +19,17 @@ import {
 import { href } from '../../router.js';
 import { saveFile } from './event-report.js';
 import {
-  DELIMITER_LABELS,
   defaultRange,
+  delimiterLabels,
   eventHeader,
-  PEOPLE_LABELS,
+  peopleLabels,
   registerRows,
   reportStatusLabel,
-  TOTAL_COLUMNS,
+  totalColumns,
   type RegisterRow,
 } from './report-model.js';
+import { t } from '../../i18n/i18n.js';
+import { formatDate } from '../../i18n/format.js';
 
 const PAGE_SIZE = 50;
 
@@ -43,20 +44,20 @@ function spec(filter: RegisterFilter, reply: RegisterReply | undefined) {
     cell: (row) => reportStatusLabel(row.statuses[index] ?? 'not_checked_in'),
     attributes: (row) => ({ class: row.statuses[index] === 'present' ? 'ok' : undefined }),
   }));
-  const totals: Column<RegisterRow>[] = TOTAL_COLUMNS.map(([header, cell]) => ({
+  const totals: Column<RegisterRow>[] = totalColumns().map(([header, cell]) => ({
     header,
     cell: (row) => cell(row.totals),
   }));
   const columns: Column<RegisterRow>[] = [
     {
-      header: 'Person',
+      header: t('attendanceRegister.person'),
       rowHeader: true,
       cell: (row) => (
         <>
           <a href={person(row)}>
             {row.surname} {row.name}
           </a>
-          <div class="hint">{row.email ?? `id ${String(row.user_id)}`}</div>
+          <div class="hint">{row.email ?? t('common.idOf', { id: row.user_id })}</div>
         </>
       ),
     },
@@ -64,12 +65,17 @@ function spec(filter: RegisterFilter, reply: RegisterReply | undefined) {
     ...totals,
   ];
   return {
-    label: 'Register',
+    label: t('attendanceRegister.label'),
     wide: true,
     page: (data) => pageOf(registerRows(data), data),
     caption: (data) =>
-      `${count(data.total, 'person', 'people')} × ${count(data.events.length, 'event')}, ${data.from} to ${data.to}`,
-    empty: 'Nobody in this range: no check-in or status on its events.',
+      t('attendanceRegister.caption', {
+        people: t('attendanceRegister.persons', { count: data.total }),
+        events: t('attendanceRegister.events', { count: data.events.length }),
+        from: formatDate(data.from),
+        to: formatDate(data.to),
+      }),
+    empty: t('attendanceRegister.empty'),
     columns,
   } satisfies ListSpec<RegisterReply, RegisterRow>;
 }
@@ -92,29 +98,26 @@ export function AttendanceRegisterPage() {
     const { from, to, people } = filter;
     const file = await download.run(
       () => api.attendanceRegisterCsv({ from, to, people, delimiter }),
-      (f) => `Downloaded ${f.filename ?? 'the register'}`,
+      (f) => t('common.downloaded', { file: f.filename ?? t('attendanceRegister.file') }),
     );
     if (file) saveFile(file.blob, file.filename ?? `register-${from}-${to}.csv`);
   };
 
   return (
     <section>
-      <PageTitle>Register</PageTitle>
-      <p>
-        Everyone’s status on every event of a date range (at most 366 days). An event without a
-        check-in or a status counts as not checked in; only Present counts towards the rate.
-      </p>
+      <PageTitle>{t('attendanceRegister.title')}</PageTitle>
+      <p>{t('attendanceRegister.intro')}</p>
       <PagedTable
         list={{ filters, loaded }}
         spec={{
           ...spec(filter, loaded.data),
           form: {
-            label: 'Register range',
-            submit: 'Show',
+            label: t('attendanceRegister.range'),
+            submit: t('common.show'),
             fields: (f) => (
               <>
                 {(['from', 'to'] as const).map((name) => (
-                  <Field key={name} label={name === 'from' ? 'From' : 'To'}>
+                  <Field key={name} label={name === 'from' ? t('common.from') : t('common.to')}>
                     {(a) => (
                       <input
                         {...a}
@@ -127,10 +130,10 @@ export function AttendanceRegisterPage() {
                     )}
                   </Field>
                 ))}
-                <Field label="People">
+                <Field label={t('attendanceRegister.peopleField')}>
                   {(a) => (
                     <select {...a} name="people" value={f.draft.people} onChange={f.set('people')}>
-                      {Object.entries(PEOPLE_LABELS).map(([value, text]) => (
+                      {Object.entries(peopleLabels()).map(([value, text]) => (
                         <option key={value} value={value}>
                           {text}
                         </option>
@@ -144,13 +147,15 @@ export function AttendanceRegisterPage() {
         }}
       />
       <div class="card">
-        <h2>Download</h2>
+        <h2>{t('attendanceRegister.download')}</h2>
         <p class="hint">
-          The whole register of the range shown ({filter.from} to {filter.to}) as a CSV file for
-          spreadsheets.
+          {t('attendanceRegister.downloadHint', {
+            from: formatDate(filter.from),
+            to: formatDate(filter.to),
+          })}
         </p>
         <div class="actions">
-          <Field label="Separator">
+          <Field label={t('attendanceRegister.separator')}>
             {(a) => (
               <select
                 {...a}
@@ -160,7 +165,7 @@ export function AttendanceRegisterPage() {
                   setDelimiter(e.currentTarget.value as CsvDelimiter);
                 }}
               >
-                {Object.entries(DELIMITER_LABELS).map(([value, text]) => (
+                {Object.entries(delimiterLabels()).map(([value, text]) => (
                   <option key={value} value={value}>
                     {text}
                   </option>
@@ -174,7 +179,7 @@ export function AttendanceRegisterPage() {
             disabled={download.busy}
             onClick={() => void downloadCsv()}
           >
-            Download CSV
+            {t('common.downloadCsv')}
           </button>
         </div>
         <ErrorBox error={download.error} />

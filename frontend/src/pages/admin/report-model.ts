@@ -7,30 +7,28 @@ import type {
   AttendanceRegister,
   RegisterPeople,
   ReportEvent,
-  ReportStatus,
   ReportTotals,
 } from '../../api/types.js';
-import { STATUS_LABELS } from '../../components/labels.js';
+import { statusLabel } from '../../components/labels.js';
 import { formatDate } from '../../components/ui.js';
+import { formatRate } from '../../i18n/format.js';
+import { t } from '../../i18n/i18n.js';
 
 /** The seven statuses' labels, and the reports' own: an event the person has no row for. */
-export const REPORT_STATUS_LABELS = {
-  ...STATUS_LABELS,
-  not_checked_in: 'Not checked in',
-} as const satisfies Record<ReportStatus, string>;
+export const reportStatusLabel = statusLabel;
 
-export const reportStatusLabel = (status: string): string =>
-  (REPORT_STATUS_LABELS as Record<string, string>)[status] ?? status;
+/** Who the register lists, each choice with its words (every value of the API's). */
+export const peopleLabels = () =>
+  ({
+    attended: t('attendanceRegister.attended'),
+    all: t('attendanceRegister.all'),
+  }) satisfies Record<RegisterPeople, string>;
 
-export const PEOPLE_LABELS = {
-  attended: 'People with attendance in the range',
-  all: 'Everyone but administrators',
-} as const satisfies Record<RegisterPeople, string>;
-
-export const DELIMITER_LABELS = {
-  comma: 'Comma (,)',
-  semicolon: 'Semicolon (;), for Excel in Italian and other locales',
-} as const satisfies Record<CsvDelimiter, string>;
+export const delimiterLabels = () =>
+  ({
+    comma: t('attendanceRegister.comma'),
+    semicolon: t('attendanceRegister.semicolon'),
+  }) satisfies Record<CsvDelimiter, string>;
 
 const DAY_MS = 86_400_000;
 
@@ -52,16 +50,18 @@ export function rangeFrom(params: URLSearchParams, today: string): { from: strin
 
 /** The rate as a percentage with one decimal, or a dash when the range held no event. */
 export function rateText(rate: number | null): string {
-  return rate === null ? '—' : `${rate.toFixed(1)} %`;
+  return rate === null ? '—' : `${formatRate(rate)} %`;
 }
 
 /** "2 present of 3 events (66.7 %), 1 justified, 0 absent". */
 export function totalsText(totals: ReportTotals): string {
-  const events = `${String(totals.events)} event${totals.events === 1 ? '' : 's'}`;
-  return (
-    `${String(totals.present)} present of ${events} (${rateText(totals.attendance_rate)}), ` +
-    `${String(totals.justified)} justified, ${String(totals.absent)} absent`
-  );
+  return t('totals.text', {
+    present: totals.present,
+    events: t('totals.events', { count: totals.events }),
+    rate: rateText(totals.attendance_rate),
+    justified: totals.justified,
+    absent: totals.absent,
+  });
 }
 
 /** An event's column title: its name and its date, as two events may share a name. */
@@ -76,10 +76,11 @@ export function registerRows(page: AttendanceRegister) {
 
 export type RegisterRow = ReturnType<typeof registerRows>[number];
 
-/** The register table's last columns, each with its cell. */
-export const TOTAL_COLUMNS = [
-  ['Present', (totals: ReportTotals) => String(totals.present)],
-  ['Justified', (totals: ReportTotals) => String(totals.justified)],
-  ['Absent', (totals: ReportTotals) => String(totals.absent)],
-  ['Rate', (totals: ReportTotals) => rateText(totals.attendance_rate)],
-] as const;
+/** The register table's last columns, each with its title (current language) and cell. */
+export const totalColumns = () =>
+  [
+    [t('totals.present'), (totals: ReportTotals) => String(totals.present)],
+    [t('totals.justified'), (totals: ReportTotals) => String(totals.justified)],
+    [t('totals.absent'), (totals: ReportTotals) => String(totals.absent)],
+    [t('totals.rate'), (totals: ReportTotals) => rateText(totals.attendance_rate)],
+  ] as const;

@@ -1,11 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { ListedUser, Role, UserPage } from '../../api/types.js';
 import * as Filter from '../../components/filter.js';
-import { ROLE_LABELS, ROLES } from '../../components/labels.js';
+import { choices, roleLabel, ROLES } from '../../components/labels.js';
 import { PagedTable, usePagedList, type ListSpec } from '../../components/paged-table.js';
 import { api, session } from '../../context.js';
 import {
-  count,
   DeleteButton,
   ErrorBox,
   formatDateTime,
@@ -13,6 +12,7 @@ import {
   useAction,
 } from '../../components/ui.js';
 import { href } from '../../router.js';
+import { t } from '../../i18n/i18n.js';
 
 const PAGE_SIZE = 20;
 const EMPTY = { q: '', role: '' };
@@ -32,12 +32,12 @@ function RoleCell({ user, onChanged }: { user: ListedUser; onChanged: Changed })
   const save = async (event: Event) => {
     event.preventDefault();
     const reply = await run(() => api.setRole(user.id, role));
-    if (reply) onChanged(`${reply.message}: ${who} is now ${reply.new_role}`);
+    if (reply) onChanged(t('users.roleChanged', { who, role: roleLabel(reply.new_role) }));
   };
   return (
     <form class="row-form" onSubmit={(e) => void save(e)}>
       <select
-        aria-label={`Role of ${who}`}
+        aria-label={t('users.roleOf', { who })}
         value={role}
         onChange={(e) => {
           setRole(e.currentTarget.value as Role);
@@ -45,12 +45,12 @@ function RoleCell({ user, onChanged }: { user: ListedUser; onChanged: Changed })
       >
         {ROLES.map((value) => (
           <option key={value} value={value}>
-            {ROLE_LABELS[value]}
+            {roleLabel(value)}
           </option>
         ))}
       </select>
       <button type="submit" disabled={busy || role === user.role}>
-        Save role
+        {t('users.saveRole')}
       </button>
       <ErrorBox error={error} />
     </form>
@@ -62,11 +62,16 @@ function DeleteCell({ user, onChanged }: { user: ListedUser; onChanged: Changed 
   const who = nameOf(user);
   const remove = async () => {
     const reply = await run(() => api.deleteUser(user.id));
-    if (reply) onChanged(`${reply.message}: ${who}`);
+    if (reply) onChanged(t('users.deleted', { who }));
   };
   return (
     <>
-      <DeleteButton name={who} confirm={`Yes, delete ${who}`} busy={busy} onDelete={remove} />
+      <DeleteButton
+        name={who}
+        confirm={t('users.confirmDelete', { who })}
+        busy={busy}
+        onDelete={remove}
+      />
       <ErrorBox error={error} />
     </>
   );
@@ -76,51 +81,60 @@ function DeleteCell({ user, onChanged }: { user: ListedUser; onChanged: Changed 
 function spec(onChanged: Changed): ListSpec<UserPage, ListedUser, typeof EMPTY> {
   return {
     form: {
-      label: 'Find users',
+      label: t('users.find'),
       search: true,
-      submit: 'Search',
+      submit: t('users.search'),
       fields: (filters) => (
         <>
           <Filter.Text
             filters={filters}
             name="q"
-            label="Search"
-            hint="Email, username or name."
+            label={t('users.search')}
+            hint={t('users.searchHint')}
             type="search"
           />
-          <Filter.Choice filters={filters} name="role" label="Role" choices={ROLE_LABELS} />
+          <Filter.Choice
+            filters={filters}
+            name="role"
+            label={t('users.role')}
+            choices={choices(ROLES, roleLabel)}
+          />
         </>
       ),
     },
-    label: 'Users',
+    label: t('users.label'),
     page: (data) => ({ rows: data.users, page: data.page, pages: data.pages_total }),
-    caption: (data) => `${count(data.total, 'account')}, newest first`,
+    caption: (data) => t('users.accounts', { count: data.total }),
     columns: [
-      { header: 'Id', cell: (user) => user.id },
+      { header: t('users.id'), cell: (user) => user.id },
       {
-        header: 'Name',
+        header: t('users.name'),
         rowHeader: true,
         cell: (user) => (
           <>
             {nameOf(user)}
-            {session.user?.id === user.id && ' (you)'}
+            {session.user?.id === user.id && ` ${t('users.you')}`}
             <div class="hint">{user.username}</div>
           </>
         ),
       },
-      { header: 'Email', cell: (user) => user.email || '—' },
-      { header: 'Role', cell: (user) => <RoleCell user={user} onChanged={onChanged} /> },
-      { header: 'Registered', cell: (user) => formatDateTime(user.created_at) },
-      { header: 'Last sign-in', cell: (user) => formatDateTime(user.last_login) },
+      { header: t('common.email'), cell: (user) => user.email || '—' },
+      { header: t('users.role'), cell: (user) => <RoleCell user={user} onChanged={onChanged} /> },
+      { header: t('users.registered'), cell: (user) => formatDateTime(user.created_at) },
+      { header: t('users.lastSignIn'), cell: (user) => formatDateTime(user.last_login) },
       {
-        header: 'Attendance',
+        header: t('users.attendance'),
         cell: (user) => (
           <a href={href(`/admin/users/${String(user.id)}/attendance`)}>
-            Attendance<span class="visually-hidden"> of {nameOf(user)}</span>
+            {t('users.attendance')}
+            <span class="visually-hidden"> {t('users.attendanceOf', { who: nameOf(user) })}</span>
           </a>
         ),
       },
-      { header: 'Delete', cell: (user) => <DeleteCell user={user} onChanged={onChanged} /> },
+      {
+        header: t('common.delete'),
+        cell: (user) => <DeleteCell user={user} onChanged={onChanged} />,
+      },
     ],
   };
 }
@@ -131,7 +145,7 @@ export function UsersPage() {
 
   return (
     <section>
-      <PageTitle>Users and roles</PageTitle>
+      <PageTitle>{t('users.title')}</PageTitle>
       <PagedTable
         list={list}
         spec={spec((message) => {
