@@ -176,8 +176,8 @@ function Shell({
             {state.user.role === 'admin' ? ` ${t('app.admin')}` : ''}
           </span>
         )}
-        <Navigation state={state} path={path} />
         <LanguageSwitch />
+        <Navigation state={state} path={path} />
       </header>
       <main id="main" tabIndex={-1}>
         {children}

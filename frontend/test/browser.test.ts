@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedEvent, SessionReply } from '../src/api/types.js';
 import { launchChromium, screenshot, watchProblems } from './support/browser.js';
 import { writeQrVideo } from './support/fake-camera.js';
+import { foreignWords, pageStrings, watchApi } from './support/languages.js';
 import { startStack, type Stack } from './support/stack.js';
 import { serveApp, type WebServer } from './support/web.js';
 
@@ -147,12 +148,12 @@ describe('the web app in Chromium against the real stack', () => {
     await screenshot(userPage, '01-register');
     await userPage.getByRole('button', { name: 'Register' }).click();
 
-    // …and signs in: the login page says so in the API's words, with the email filled in.
-    await seeText(userPage, 'Registrazione avvenuta con successo');
+    // …and signs in: the login page says so in the app's words, with the email filled in.
+    await seeText(userPage, 'Registration complete. You can sign in now.');
     expect(await userPage.getByLabel('Email or username').inputValue()).toBe(user.email);
     await userPage.getByLabel('Password', { exact: true }).fill('wrong-password');
     await userPage.getByRole('button', { name: 'Sign in' }).click();
-    await seeText(userPage, 'Credenziali errate');
+    await seeText(userPage, 'Wrong email, username or password.');
     await screenshot(userPage, '02-login');
     await userPage.getByLabel('Password', { exact: true }).fill(user.password);
     await userPage.getByRole('button', { name: 'Sign in' }).click();
@@ -164,7 +165,7 @@ describe('the web app in Chromium against the real stack', () => {
     await adminPage.waitForURL(/#\/admin\/events$/);
     await adminPage.getByLabel('Event name').fill(eventName);
     await adminPage.getByRole('button', { name: 'Create event' }).click();
-    await seeText(adminPage, 'QR generato con successo');
+    await seeText(adminPage, 'Event created:');
     await adminPage.getByRole('img', { name: `QR code for ${eventName}` }).waitFor();
     await adminPage.getByText('QR text (for the paste fallback)').click();
     const qrText = await adminPage.getByLabel('QR text', { exact: true }).inputValue();
@@ -186,13 +187,13 @@ describe('the web app in Chromium against the real stack', () => {
     // The user pastes the QR text.
     await userPage.getByLabel('QR text', { exact: true }).fill(qrText);
     await userPage.getByRole('button', { name: 'Check in', exact: true }).click();
-    await seeText(userPage, 'Presenza registrata automaticamente');
+    await seeText(userPage, `Checked in: ${eventName}`);
     await seeText(userPage, eventName);
     await screenshot(userPage, '05-check-in');
-    // A second check-in is refused with the API's message.
+    // A second check-in is refused, in the app's words for the API's code.
     await userPage.getByLabel('QR text', { exact: true }).fill(qrText);
     await userPage.getByRole('button', { name: 'Check in', exact: true }).click();
-    await seeText(userPage, 'Hai già registrato la presenza per questo evento');
+    await seeText(userPage, 'You have already checked in to this event.');
 
     // The admin sees the check-in in the report…
     await adminPage.getByRole('link', { name: 'Report' }).click();
@@ -205,7 +206,7 @@ describe('the web app in Chromium against the real stack', () => {
     await form.getByLabel(`New status for ${who}`).selectOption('hospital');
     await form.getByLabel(`Reason for ${who}`).fill('ricovero');
     await form.getByRole('button', { name: 'Save' }).click();
-    await seeText(adminPage, 'Status updated');
+    await seeText(adminPage, 'Status saved: Hospital');
     await adminPage.waitForFunction(
       (name) =>
         [...document.querySelectorAll('tbody tr')].some(
@@ -346,7 +347,7 @@ describe('the web app in Chromium against the real stack', () => {
       await page.waitForURL(/#\/check-in$/);
 
       await page.getByRole('button', { name: 'Start the camera' }).click();
-      await seeText(page, 'Presenza registrata automaticamente');
+      await seeText(page, 'Checked in:');
       await seeText(page, byCamera.event_name);
       // The camera is released once the code is read.
       expect(
@@ -356,7 +357,7 @@ describe('the web app in Chromium against the real stack', () => {
 
       await page.getByLabel('Or take or choose a picture of the QR code').setInputFiles(picture);
       await seeText(page, byPicture.event_name);
-      await seeText(page, 'Presenza registrata automaticamente');
+      await seeText(page, 'Checked in:');
 
       await nav(page, 'My attendance').click();
       for (const name of [eventName, byCamera.event_name, byPicture.event_name]) {
@@ -390,7 +391,7 @@ describe('the web app in Chromium against the real stack', () => {
     await phone.getByLabel('Email or username').fill(user.email);
     await phone.getByLabel('Password', { exact: true }).fill(user.password);
     await phone.getByRole('button', { name: 'Sign in' }).click();
-    await seeText(phone, 'Presenza registrata automaticamente');
+    await seeText(phone, 'Checked in:');
     await seeText(phone, event.event_name);
     expect(phone.url()).toBe(link);
     await screenshot(phone, '10b-check-in-link');
@@ -407,7 +408,7 @@ describe('the web app in Chromium against the real stack', () => {
     await adminPage.getByLabel(/Rotating QR code/).check();
     await adminPage.getByLabel('Seconds between codes').fill('10');
     await adminPage.getByRole('button', { name: 'Create event' }).click();
-    await seeText(adminPage, 'QR generato con successo');
+    await seeText(adminPage, 'Event created:');
     await adminPage.getByRole('link', { name: 'Show the QR full screen' }).click();
     const image = adminPage.getByRole('img', { name: `QR code to check in to ${name}` });
     await image.waitFor();
@@ -434,7 +435,7 @@ describe('the web app in Chromium against the real stack', () => {
     await signIn(page, user.email, user.password);
     await page.getByLabel('QR text', { exact: true }).fill(current);
     await page.getByRole('button', { name: 'Check in', exact: true }).click();
-    await seeText(page, 'Presenza registrata automaticamente');
+    await seeText(page, 'Checked in:');
     await seeText(page, name);
     expect(checks.flatMap((check) => check())).toEqual([]);
   }, 60_000);
@@ -455,7 +456,7 @@ describe('the web app in Chromium against the real stack', () => {
     await row.waitFor();
     await row.getByLabel('Role of Grace Hopper').first().selectOption('admin');
     await row.getByRole('button', { name: 'Save role' }).click();
-    await seeText(adminPage, 'Ruolo aggiornato con successo: Grace Hopper is now admin');
+    await seeText(adminPage, 'Role changed: Grace Hopper is now admin');
     await adminPage.getByLabel('Search').fill('');
     await adminPage.getByRole('button', { name: 'Search' }).click();
     await adminPage.getByRole('row', { name: new RegExp(who) }).waitFor();
@@ -464,11 +465,11 @@ describe('the web app in Chromium against the real stack', () => {
     const self = adminPage.getByRole('row', { name: /Admin User/ });
     await self.getByRole('button', { name: 'Delete' }).click();
     await self.getByRole('button', { name: /Yes, delete/ }).click();
-    await seeText(adminPage, 'Non puoi eliminare il tuo stesso account');
+    await seeText(adminPage, 'You cannot delete your own account.');
     const grace = adminPage.getByRole('row', { name: /Grace Hopper/ });
     await grace.getByRole('button', { name: 'Delete' }).click();
     await grace.getByRole('button', { name: 'Yes, delete Grace Hopper' }).click();
-    await seeText(adminPage, 'Utente eliminato con successo: Grace Hopper');
+    await seeText(adminPage, 'User deleted: Grace Hopper');
 
     await nav(adminPage, 'Auth logs').click();
     await adminPage.getByLabel('Action').selectOption('login_failed_wrong_password');
@@ -526,20 +527,17 @@ describe('the web app in Chromium against the real stack', () => {
     await page.getByLabel('Current password').fill('not-my-password');
     await page.getByLabel('New password').fill('user-password-2');
     await page.getByRole('button', { name: 'Change password' }).click();
-    await seeText(page, 'Current password is incorrect');
+    await seeText(page, 'The current password is wrong.');
     await page.getByLabel('Current password').fill(user.password);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await seeText(
-      page,
-      /Password changed; other sessions were signed out \(\d+ other sessions? ended\)/,
-    );
+    await seeText(page, /Password changed\. \d+ other sessions? ended\./);
     await screenshot(page, '16-password');
     user.password = 'user-password-2';
 
     // The other tab's token is revoked: its next call gets 401, its refresh is refused, and
     // it asks to sign in again with the API's reason.
     await nav(other, 'Profile').click();
-    await seeText(other, 'Refresh token is invalid, expired or revoked. Please sign in again.');
+    await seeText(other, 'Your session has expired or was ended. Please sign in again.');
     await other.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(
       await other.evaluate(() => sessionStorage.getItem('cloud-backend.refresh-token')),
@@ -607,4 +605,121 @@ describe('the web app in Chromium against the real stack', () => {
     await screenshot(admin, '17-phone-admin-audit', false);
     expect(checks.flatMap((check) => check())).toEqual([]);
   }, 60_000);
+
+  it('every page in Italian and in English: no word of the other language, the choice remembered', async () => {
+    const { body: signedIn } = await apiCall<SessionReply>('POST', '/auth/login', undefined, {
+      email: user.email,
+      password: user.password,
+    });
+    const userId = String(signedIn.user.id);
+    const misses: string[] = [];
+    let visited = 0;
+
+    for (const [language, locale] of [
+      ['it', 'it-IT'],
+      ['en', 'en-GB'],
+    ] as const) {
+      // The browser's language decides; nothing is stored yet.
+      const page = await newPage(browser, { locale, viewport: { width: 1280, height: 900 } });
+      const api = watchApi(page);
+      const settled = async (hash: string) => {
+        await page.waitForFunction(
+          () =>
+            document.getElementById('page-title') !== null &&
+            ![...document.querySelectorAll('[role="status"]')].some((e) =>
+              e.textContent.trim().endsWith('…'),
+            ),
+        );
+        await expect.poll(() => api.pending.size, { timeout: 15_000 }).toBe(0);
+        expect(await page.evaluate(() => document.documentElement.lang)).toBe(language);
+        const shown = await pageStrings(page);
+        expect(shown.length, hash).toBeGreaterThan(3);
+        for (const miss of foreignWords(language, shown, api.data)) {
+          misses.push(`${language} #${hash}: ${miss}`);
+        }
+        visited += 1;
+      };
+      const visit = async (hash: string) => {
+        await page.evaluate((target) => {
+          window.location.hash = target;
+        }, hash);
+        await settled(hash);
+      };
+      const submit = () => page.locator('main form button[type="submit"]').first().click();
+
+      await page.goto(url('/login'));
+      await settled('/login');
+      // A refused sign-in: the API's code in the page's language.
+      await page.locator('input[name="identifier"]').fill(user.email);
+      await page.locator('input[name="password"]').fill('not-the-password');
+      await submit();
+      await page.locator('main [role="alert"]').waitFor();
+      await settled('/login (refused)');
+      await visit('/register');
+      await visit('/nowhere');
+      await visit('/login');
+      await page.locator('input[name="identifier"]').fill(stack.admin.email);
+      await page.locator('input[name="password"]').fill(stack.admin.password);
+      await submit();
+      await page.waitForURL(/#\/admin\/events$/);
+      await settled('/admin/events');
+      for (const hash of [
+        `/admin/events/${eventId}`,
+        '/admin/users',
+        '/admin/register',
+        '/admin/auth-logs',
+        '/admin/audit',
+        `/admin/users/${userId}/attendance`,
+        '/check-in',
+        '/c/not-a-check-in-token',
+        '/attendance',
+        '/profile',
+        '/password',
+        '/devices',
+        '/two-step',
+        '/social',
+      ]) {
+        await visit(hash);
+      }
+      // The chain check's answer, and the full-screen QR page (no header).
+      await visit('/admin/audit');
+      await page.locator('#chain-heading ~ button').click();
+      await page.locator('#chain-heading ~ [role="status"] strong').waitFor();
+      await settled('/admin/audit (chain checked)');
+      await visit(`/admin/events/${eventId}`);
+      await screenshot(page, `18-language-${language}`);
+      await visit(`/admin/events/${eventId}/qr`);
+      await visit('/logout');
+    }
+
+    // A user on an admin page, in Italian; then English chosen with the switch, remembered.
+    const page = await newPage(browser, { locale: 'it-IT' });
+    await page.goto(url('/login'));
+    await page.locator('input[name="identifier"]').fill(user.email);
+    await page.locator('input[name="password"]').fill(user.password);
+    await page.locator('main form button[type="submit"]').click();
+    await page.waitForURL(/#\/check-in$/);
+    await page.goto(url('/admin/events'));
+    await page.getByRole('heading', { name: 'Solo amministratori' }).waitFor();
+    misses.push(...foreignWords('it', await pageStrings(page), new Set([user.email])));
+    await page
+      .getByRole('group', { name: 'Lingua' })
+      .getByRole('button', { name: 'English' })
+      .click();
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.title()).toBe('Administrators only · Attendance');
+    expect(await page.getByRole('button', { name: 'English' }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    // A reload (the session restored from this tab's refresh token) keeps the choice.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('cloud-backend.language'))).toBe('en');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+
+    expect(misses).toEqual([]);
+    expect(visited).toBeGreaterThanOrEqual(2 * 22);
+    expect(checks.flatMap((check) => check())).toEqual([]);
+  }, 120_000);
 });

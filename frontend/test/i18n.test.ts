@@ -9,6 +9,7 @@ import { en } from '../src/i18n/en.js';
 import { i18n, setLanguage, t } from '../src/i18n/i18n.js';
 import { it as italian } from '../src/i18n/it.js';
 import { fromBrowser, initialLanguage, LANGUAGE_KEY } from '../src/i18n/language.js';
+import { foreignWords } from './support/languages.js';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -77,6 +78,32 @@ describe('the catalogues', () => {
     expect(t('totals.events', { count: 3 })).toBe('3 eventi');
     // CLDR's Italian "many" (a million, …) reads as "other".
     expect(t('totals.events', { count: 1_000_000 })).toBe('1000000 eventi');
+  });
+});
+
+describe("the browser test's check for words of the other language", () => {
+  it('finds an English string left on an Italian page, and an API message in Italian on an English one', () => {
+    expect(foreignWords('it', ['Ultimo accesso', 'Last sign-in'], new Set())).toEqual([
+      '"last" in "Last sign-in"',
+      '"sign" in "Last sign-in"',
+    ]);
+    expect(
+      foreignWords('en', ['Presenza registrata automaticamente', 'Checked in: Demo'], new Set()),
+    ).toEqual([
+      '"presenza" in "Presenza registrata automaticamente"',
+      '"registrata" in "Presenza registrata automaticamente"',
+    ]);
+  });
+
+  it('leaves out what the API sent (names, event names) and examples in braces', () => {
+    const data = new Set(['Last Event of the Year', 'Grace Hopper']);
+    expect(
+      foreignWords(
+        'it',
+        ['Resoconto: Last Event of the Year', 'Ruolo di Grace Hopper', 'ad esempio {"type":"x"}'],
+        data,
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -37,7 +37,11 @@ export function Text<Name extends string>(
 
 /** A choice among `choices` (value → text), or "Any". */
 export function Choice<Name extends string>(
-  props: Bound<Name> & { choices: Record<string, string> },
+  props: Bound<Name> & {
+    choices: Record<string, string>;
+    /** The choices are names (services) that no language translates. */
+    names?: boolean;
+  },
 ) {
   const { filters, name } = props;
   return (
@@ -46,7 +50,7 @@ export function Choice<Name extends string>(
         <select {...a} name={name} value={filters.draft[name]} onChange={filters.set(name)}>
           <option value="">{t('common.any')}</option>
           {Object.entries(props.choices).map(([value, text]) => (
-            <option key={value} value={value}>
+            <option key={value} value={value} {...(props.names ? { translate: false } : {})}>
               {text}
             </option>
           ))}

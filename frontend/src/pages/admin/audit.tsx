@@ -108,6 +108,7 @@ const list = (): ListSpec<Reply, AuditEvent, typeof EMPTY> => ({
           name="service"
           label={t('audit.service')}
           choices={SERVICES}
+          names
         />
         <Filter.TimeRange filters={filters} />
       </>
