@@ -84,6 +84,7 @@ bench: $(STAMP) ## benchmarks that print their figures next to a reference measu
 	npm run bench:replicas
 	npm run bench:memory
 	npm run bench:tracing
+	npm run bench:live
 
 import-original: $(STAMP) ## switch over from the original: DUMPS=<its backups> or ORIGINAL_AUTH_URL/ORIGINAL_USER_URL=… [COMPOSE=1] [DRY_RUN=1] [REPLACE=1] (docs/switch-over.md)
 	$(NODE_SOURCE) scripts/import-original.ts

@@ -81,15 +81,28 @@ function scan(url: URL, token: string, body: string): Promise<number> {
   });
 }
 
-const percentile = (sorted: number[], p: number) =>
+/** The p-th percentile of ascending `sorted` (nearest rank). */
+export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
-/** Every token scans `body` once at `url`, arriving as `arrival` says. */
+/** One scan's moments (performance.now()), for a caller that follows each one. */
+export interface ScanTiming {
+  token: string;
+  sentAt: number;
+  answeredAt: number;
+  status: number;
+}
+
+/**
+ * Every token scans `body` once at `url`, arriving as `arrival` says; `onScan`, when given,
+ * hears each scan's moments as it is answered.
+ */
 export async function burst(
   url: string,
   tokens: string[],
   body: string,
   arrival: Arrival,
+  onScan?: (timing: ScanTiming) => void,
 ): Promise<BurstResult> {
   const target = new URL(url);
   const latencies: number[] = [];
@@ -97,7 +110,9 @@ export async function burst(
   const one = async (token: string) => {
     const started = performance.now();
     const status = await scan(target, token, body);
-    latencies.push(performance.now() - started);
+    const answered = performance.now();
+    latencies.push(answered - started);
+    onScan?.({ token, sentAt: started, answeredAt: answered, status });
     statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
   };
   const start = performance.now();

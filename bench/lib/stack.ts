@@ -25,6 +25,8 @@ export interface Stack {
    * (a login at a higher cost would rehash a cheaper hash). stop() it when done.
    */
   startAuth(name: string, bcryptCost: number): Promise<RunningService>;
+  /** Another user-service replica on the same database, configured as the first. */
+  startUser(name: string): Promise<RunningService>;
   /** Another service process on a new database of the same server, stopped with the stack. */
   startExtra(
     name: string,
@@ -60,6 +62,13 @@ export async function startStack(options: {
     await Promise.allSettled(databases.map((database) => database.drop()));
     await authDb.stop();
   };
+  const userEnv = {
+    DATABASE_URL: userDb,
+    AUTH_DATABASE_URL: authDb.url,
+    JWT_SECRET: jwtSecret,
+    INTERNAL_API_TOKEN: internalToken,
+    ...options.userEnv,
+  };
   try {
     const [auth, user] = await Promise.all([
       start('auth-service', 'auth-service/src/server.ts', {
@@ -70,13 +79,7 @@ export async function startStack(options: {
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
       }),
-      start('user-service', 'user-service/src/server.ts', {
-        DATABASE_URL: userDb,
-        AUTH_DATABASE_URL: authDb.url,
-        JWT_SECRET: jwtSecret,
-        INTERNAL_API_TOKEN: internalToken,
-        ...options.userEnv,
-      }),
+      start('user-service', 'user-service/src/server.ts', userEnv),
     ]);
     return {
       auth,
@@ -108,6 +111,7 @@ export async function startStack(options: {
           INTERNAL_API_TOKEN: internalToken,
           BCRYPT_COST: String(bcryptCost),
         }),
+      startUser: (name) => start(name, 'user-service/src/server.ts', userEnv),
       async startExtra(name, entry, env) {
         const database = await siblingDatabase(authDb.url, name.replace(/\W/g, '_'));
         databases.push(database);

@@ -15,6 +15,7 @@ import { launchChromium, screenshot, watchProblems } from './support/browser.js'
 import { writeQrVideo } from './support/fake-camera.js';
 import { foreignWords, pageStrings, watchApi } from './support/languages.js';
 import { startStack, type Stack } from './support/stack.js';
+import { startUserReplica } from './support/user-replica.js';
 import { serveApp, type WebServer } from './support/web.js';
 
 let stack: Stack;
@@ -721,5 +722,98 @@ describe('the web app in Chromium against the real stack', () => {
     expect(misses).toEqual([]);
     expect(visited).toBeGreaterThanOrEqual(2 * 22);
     expect(checks.flatMap((check) => check())).toEqual([]);
+  }, 120_000);
+
+  it('shows a new check-in on the open report and QR pages without a reload, also when another user-service replica recorded it', async () => {
+    // A second user-service on the same database; the gateway, and so the admin's stream,
+    // stays on the first.
+    const replica = await startUserReplica(stack);
+    try {
+      const event = await createEvent(`Live ${stamp}`);
+      const attendees = [
+        { name: 'Marie', surname: `Curie ${stamp}` },
+        { name: 'Emmy', surname: `Noether ${stamp}` },
+      ];
+      const tokens: string[] = [];
+      for (const [i, attendee] of attendees.entries()) {
+        const email = `live${String(i)}.${stamp}@example.com`;
+        const password = 'live-password-1';
+        const registered = await apiCall('POST', '/auth/register', undefined, {
+          ...attendee,
+          email,
+          password,
+        });
+        expect(registered.status).toBe(201);
+        const { body } = await apiCall<SessionReply>('POST', '/auth/login', undefined, {
+          email,
+          password,
+        });
+        tokens.push(body.access_token);
+      }
+      const scanBody = JSON.stringify({ qr_content: JSON.parse(event.qr_content) as unknown });
+
+      // The admin's report and full-screen QR page, each in its own tab, each following the
+      // event's live stream once it answers.
+      const desktop = { viewport: { width: 1280, height: 900 } };
+      const pages = [await newPage(browser, desktop), await newPage(browser, desktop)] as const;
+      const [report, qr] = pages;
+      const id = encodeURIComponent(event.event_id);
+      for (const [page, hash] of [
+        [report, `/admin/events/${id}`],
+        [qr, `/admin/events/${id}/qr`],
+      ] as const) {
+        await signIn(page, stack.admin.email, stack.admin.password);
+        const streaming = page.waitForResponse(
+          (r) => r.url().endsWith(`/events/${id}/live`) && r.status() === 200,
+        );
+        await page.goto(url(hash));
+        await streaming;
+        await page.locator('#page-title').waitFor();
+      }
+      await qr.locator('.live-state.live').waitFor();
+      await qr.locator('.live-count strong', { hasText: /^0$/ }).waitFor();
+      // Set once: a reload or a navigation to another document would lose it.
+      for (const page of pages) {
+        await page.evaluate((mark) => Object.assign(window, { liveTestMark: mark }), stamp);
+      }
+      const shownUrls = pages.map((page) => page.url());
+
+      const seeCheckIn = async (index: number) => {
+        const who = `${attendees[index]?.name ?? ''} ${attendees[index]?.surname ?? ''}`;
+        await qr
+          .locator('.live-count strong', { hasText: new RegExp(`^${String(index + 1)}$`) })
+          .waitFor();
+        await qr.locator('.live-recent li', { hasText: who }).waitFor();
+        await report.getByRole('row', { name: new RegExp(who) }).waitFor();
+      };
+
+      // A check-in through the gateway, to the replica that holds the stream…
+      const first = await apiCall('POST', '/user/qr/scan', tokens[0], JSON.parse(scanBody));
+      expect(first.status).toBe(201);
+      await seeCheckIn(0);
+      // …and one sent to the other replica: it reaches the stream through the database.
+      const second = await fetch(`${replica.url}/qr/scan`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[1] ?? ''}` },
+        body: scanBody,
+      });
+      expect(second.status).toBe(201);
+      await seeCheckIn(1);
+      expect(await report.locator('tbody tr').count()).toBe(2);
+      expect(await qr.locator('.live-recent li').count()).toBe(2);
+      await screenshot(qr, '18-live-qr');
+      await screenshot(report, '19-live-report');
+
+      // Neither page was reloaded nor left.
+      for (const [i, page] of pages.entries()) {
+        expect(page.url()).toBe(shownUrls[i]);
+        expect(await page.evaluate(() => (window as { liveTestMark?: string }).liveTestMark)).toBe(
+          stamp,
+        );
+      }
+      expect(checks.flatMap((check) => check())).toEqual([]);
+    } finally {
+      await replica.stop();
+    }
   }, 120_000);
 });

@@ -41,6 +41,8 @@ export interface Stack {
   /** The web app as make dev built it at start (DEV_FRONTEND_DIR), in the stack's own folder. */
   frontendDir: string;
   admin: { email: string; password: string };
+  /** The environment make dev was started with (its data folder, its ports). */
+  env: NodeJS.ProcessEnv;
   output(): string;
   /** Undefined while make dev runs, else its exit code. */
   exitCode(): number | null | undefined;
@@ -138,6 +140,7 @@ export async function startStack(): Promise<Stack> {
     gatewayUrl,
     frontendDir,
     admin,
+    env,
     output: () => output,
     exitCode: () => exitCode,
     stop,
