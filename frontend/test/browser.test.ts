@@ -53,7 +53,8 @@ async function newPage(
   const context = await target.newContext({ ...COMMON, ...options });
   contexts.push(context);
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  // Generous: a sign-in (bcrypt) on a 2-core machine running the whole suite once took over 15 s.
+  page.setDefaultTimeout(30_000);
   checks.push(watchProblems(page));
   return page;
 }
