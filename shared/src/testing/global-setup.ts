@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../dev/index.js';
 import { ORIGINAL_DATABASES, ORIGINAL_OWNER_PASSWORD } from './original/databases.js';
+import { startTestJwksServer } from './tokens.js';
 
 import './provided-context.js';
 
@@ -51,6 +52,23 @@ async function createOriginalOwners(adminUrl: string): Promise<void> {
  * URL) points the run at an existing server instead of the embedded one.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The key set test tokens are verified with (testing/tokens.ts), for the whole run.
+  const jwks = await startTestJwksServer();
+  project.provide('testJwksUrl', jwks.url);
+  let stopPostgres: () => Promise<void>;
+  try {
+    stopPostgres = await startPostgres(project);
+  } catch (err) {
+    await jwks.stop();
+    throw err;
+  }
+  return async () => {
+    await stopPostgres();
+    await jwks.stop();
+  };
+}
+
+async function startPostgres(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
     await createOriginalOwners(external);
