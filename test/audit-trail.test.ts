@@ -5,7 +5,7 @@ import {
   migrateTestDatabase,
   signTestToken,
   TEST_JWT_SECRET,
-  TEST_SIGNING_KEYS,
+  TEST_SIGNING_KEYS_FILE,
   testJwksUrl,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -95,7 +95,7 @@ beforeAll(async () => {
     loadConfig(authConfig, {
       NODE_ENV: 'test',
       JWT_SECRET: TEST_JWT_SECRET,
-      JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
+      JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
       DATABASE_URL: authDb.url,
       BCRYPT_COST: '4',
       INTERNAL_API_TOKEN: TOKEN,

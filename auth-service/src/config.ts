@@ -11,23 +11,12 @@ const DAY = 86_400;
 
 /** Where the private keys that sign access tokens come from (docs/security.md#access-token-keys). */
 export const signingKeyEnv = {
-  JWT_SIGNING_KEYS_FILE: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description:
-        'path of the signing key file: {"keys":[...]} of private JWKs (what ' +
-        'rotate-signing-key writes) or one PEM private key; read again every ' +
-        'JWT_SIGNING_KEYS_RELOAD_MS',
-    }),
-  ),
-  JWT_SIGNING_KEYS: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description:
-        'the signing keys themselves, as the file would hold them (instead of ' +
-        'JWT_SIGNING_KEYS_FILE; no rotation without a restart)',
-    }),
-  ),
+  JWT_SIGNING_KEYS_FILE: Type.String({
+    minLength: 1,
+    description:
+      'the path of the access-token signing keys: {"keys":[...]} of private JWKs (what ' +
+      'rotate-signing-key writes) or one PEM private key',
+  }),
   JWT_SIGNING_KEYS_CREATE: Type.Boolean({
     default: false,
     description:
@@ -39,7 +28,7 @@ export const signingKeyEnv = {
     description: 'EdDSA (Ed25519) or ES256 (P-256): the kind of key created or rotated in',
   }),
   JWT_SIGNING_KEYS_RELOAD_MS: Type.Integer({
-    minimum: 1000,
+    minimum: 100,
     default: 10000,
     description: 'milliseconds between two reads of JWT_SIGNING_KEYS_FILE (default 10000)',
   }),

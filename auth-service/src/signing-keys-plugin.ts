@@ -1,17 +1,9 @@
 import fp from 'fastify-plugin';
-import { ConfigError } from '@cloud-backend/shared';
 import type { Config } from './config.js';
-import {
-  openKeyFile,
-  parseKeyFile,
-  readKeyFile,
-  SigningKeyError,
-  SigningKeys,
-} from './domain/signing-keys.js';
+import { openKeyFile, readKeyFile, SigningKeys } from './domain/signing-keys.js';
 
 type SigningKeyConfig = Pick<
   Config,
-  | 'JWT_SIGNING_KEYS'
   | 'JWT_SIGNING_KEYS_FILE'
   | 'JWT_SIGNING_KEYS_CREATE'
   | 'JWT_SIGNING_ALGORITHM'
@@ -19,36 +11,17 @@ type SigningKeyConfig = Pick<
 >;
 
 /**
- * The signing keys a configuration names: the file (read again every
- * JWT_SIGNING_KEYS_RELOAD_MS by watchKeyFile) or the inline setting. One clear line when they
- * are missing or unusable: auth-service does not start without a key to sign with.
+ * The signing keys of JWT_SIGNING_KEYS_FILE (read again every JWT_SIGNING_KEYS_RELOAD_MS by
+ * the plugin below). One clear line when they are unusable: auth-service does not start without
+ * a key to sign with.
  */
 export async function openSigningKeys(config: SigningKeyConfig): Promise<SigningKeys> {
-  if (config.JWT_SIGNING_KEYS_FILE === undefined && config.JWT_SIGNING_KEYS === undefined) {
-    throw new ConfigError([
-      {
-        variable: 'JWT_SIGNING_KEYS_FILE',
-        expected:
-          'missing; expected the path of the access-token signing keys (or JWT_SIGNING_KEYS)',
-      },
-    ]);
-  }
-  try {
-    const file =
-      config.JWT_SIGNING_KEYS_FILE !== undefined
-        ? await openKeyFile(
-            config.JWT_SIGNING_KEYS_FILE,
-            config.JWT_SIGNING_KEYS_CREATE,
-            config.JWT_SIGNING_ALGORITHM,
-          )
-        : parseKeyFile(config.JWT_SIGNING_KEYS as string);
-    return SigningKeys.fromFile(file);
-  } catch (err) {
-    if (err instanceof SigningKeyError && config.JWT_SIGNING_KEYS_FILE === undefined) {
-      throw new SigningKeyError(`JWT_SIGNING_KEYS: ${err.message}`);
-    }
-    throw err;
-  }
+  const file = await openKeyFile(
+    config.JWT_SIGNING_KEYS_FILE,
+    config.JWT_SIGNING_KEYS_CREATE,
+    config.JWT_SIGNING_ALGORITHM,
+  );
+  return SigningKeys.fromFile(file);
 }
 
 declare module 'fastify' {
@@ -66,7 +39,6 @@ export const signingKeysPlugin = fp<{ keys: SigningKeys; config: SigningKeyConfi
   async (app, { keys, config }) => {
     app.decorate('signingKeys', keys);
     const path = config.JWT_SIGNING_KEYS_FILE;
-    if (path === undefined) return;
     let reading = false;
     const timer = setInterval(() => {
       if (reading) return;

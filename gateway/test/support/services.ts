@@ -1,7 +1,7 @@
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
 import {
   TEST_JWT_SECRET,
-  TEST_SIGNING_KEYS,
+  TEST_SIGNING_KEYS_FILE,
   testJwksUrl,
   onTestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -40,7 +40,7 @@ export async function startServices(): Promise<Services> {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
     // auth-service signs with the test key; the others verify with the test run's key set.
-    JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
+    JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
     JWKS_URL: testJwksUrl(),
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
   };

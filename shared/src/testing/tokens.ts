@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createSigner } from 'fast-jwt';
 import type { AccessTokenClaims } from '../auth.js';
 import { publicJwk, type JwkSet, type PublicJwk } from '../jwks.js';
@@ -10,7 +11,7 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
 
 /**
  * The Ed25519 key test apps sign access tokens with: auth-service's test configuration holds it
- * (JWT_SIGNING_KEYS), and every verifier under test trusts it through testJwksUrl(). Public and
+ * (TEST_SIGNING_KEYS_FILE), and every verifier under test trusts it through testJwksUrl(). Public and
  * for tests only, like TEST_JWT_SECRET.
  */
 export const TEST_SIGNING_KEY = {
@@ -24,8 +25,10 @@ export const TEST_SIGNING_KEY = {
   state: 'active',
 } as const satisfies PublicJwk & { d: string; state: string };
 
-/** auth-service's JWT_SIGNING_KEYS in tests: the test key as the active one. */
-export const TEST_SIGNING_KEYS = JSON.stringify({ keys: [TEST_SIGNING_KEY] });
+/** auth-service's JWT_SIGNING_KEYS_FILE in tests: TEST_SIGNING_KEY as the active key. */
+export const TEST_SIGNING_KEYS_FILE = fileURLToPath(
+  new URL('./test-signing-keys.json', import.meta.url),
+);
 
 /** The public set verifiers under test are given. */
 export const TEST_JWKS: JwkSet = { keys: [publicJwk(TEST_SIGNING_KEY)] };
