@@ -27,6 +27,8 @@ export interface StoredKey extends PublicJwk {
   state: KeyState;
   /** When it was added (next keys: when verifiers could start learning it). */
   created_at?: string;
+  /** Next keys: when it may start signing (every verifier has read the set by then). */
+  sign_after?: string;
   /** Retiring keys: when it may be removed. */
   retire_after?: string;
 }
