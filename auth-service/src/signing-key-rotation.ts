@@ -159,8 +159,9 @@ async function activate(settings: Settings): Promise<number> {
   const retireAt = Date.now() + settings.retireWaitSeconds * 1000;
   const keys = file.keys.map((key): StoredKey => {
     if (key.kid === next.kid) {
-      const { sign_after: _done, ...rest } = key;
-      return { ...rest, state: 'active' };
+      const active: StoredKey = { ...key, state: 'active' };
+      delete active.sign_after;
+      return active;
     }
     if (key.state === 'active') return { ...key, state: 'retiring', retire_after: at(retireAt) };
     return key;

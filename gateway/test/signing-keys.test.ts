@@ -167,7 +167,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(gateways.map((app) => app.close()));
-  await Promise.all([user?.close(), auth?.close()]);
+  await Promise.all([user.close(), auth.close()]);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -360,11 +360,11 @@ describe('rotation', () => {
     const statuses = new Map<number, number>();
     const refused: string[] = [];
     const kids = new Set<string>();
-    let running = true;
+    const load = { running: true };
     const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
 
     const traffic = (async () => {
-      while (running) {
+      while (load.running) {
         if (Date.now() - issued >= 1000) {
           const refreshed = await call(base, '/auth/refresh', undefined, {
             refresh_token: session.refresh_token,
@@ -397,7 +397,7 @@ describe('rotation', () => {
       '--margin',
       '0',
     ).finally(() => {
-      running = false;
+      load.running = false;
     });
     await traffic;
 

@@ -89,7 +89,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     // Both auth-service replicas sign with one key file; the rest verify with its public keys.
     JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
-    JWKS_URL: `${balancer?.urls.auth ?? ''}/.well-known/jwks.json`,
+    JWKS_URL: `${balancer.urls.auth}/.well-known/jwks.json`,
   };
   const nobody = `http://${host(port(10))}`;
   gateways = [0, 1, 2].map(
