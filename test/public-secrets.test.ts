@@ -85,6 +85,8 @@ const SERVICES: [string, TObject][] = [
 const BASE = {
   NODE_ENV: 'production',
   JWT_SECRET: SECRET,
+  JWKS_URL: 'http://auth:3001/.well-known/jwks.json',
+  JWT_SIGNING_KEYS_FILE: '/run/secrets/jwt-signing-keys.json',
   INTERNAL_API_TOKEN: SECRET,
   QR_SECRET: SECRET,
   DATABASE_URL: `postgres://svc:${SECRET}@db:5432/app`,

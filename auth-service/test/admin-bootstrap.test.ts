@@ -3,6 +3,7 @@ import {
   createTestDatabase,
   spawnTypeScript,
   TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
   waitForHttp,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -82,6 +83,7 @@ describe('as processes', () => {
         PORT: String(port),
         DATABASE_URL: db.url,
         JWT_SECRET: TEST_JWT_SECRET,
+        JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
         BCRYPT_COST: '4',
         ADMIN_EMAIL: 'root@example.com',
         ADMIN_PASSWORD: 'first admin password',
