@@ -97,6 +97,18 @@ async function published(kids: (string | undefined)[]): Promise<void> {
   throw new Error(`auth-service never published ${want.join(', ')}`);
 }
 
+/**
+ * Waits until auth-service signs with `kid`. After an activation the published set is the same
+ * as before (the next key was already in it), so only a token says the file was read again.
+ */
+async function signingWith(kid: string | undefined): Promise<void> {
+  for (let tries = 0; tries < 300; tries += 1) {
+    if (kidOf((await login()).token) === kid) return;
+    await sleep(50);
+  }
+  throw new Error(`auth-service never signed with ${String(kid)}`);
+}
+
 // The command reads the key file the test's auth-service reads (every 100 ms here; the
 // command is told 1 s).
 const ROTATION_ENV = { JWT_SIGNING_KEYS_RELOAD_MS: '1000' };
@@ -337,6 +349,7 @@ describe('rotation', () => {
     const newKid = keys.find((key) => key.state === 'active')?.kid;
     expect(newKid).not.toBe(oldKid);
     await published([newKid, oldKid]);
+    await signingWith(newKid);
 
     const after = await login(base);
     expect(kidOf(after.token)).toBe(newKid);
