@@ -10,6 +10,7 @@ import {
   loadConfig,
   PUBLIC_SECRET_PREFIX,
   PUBLIC_SECRETS,
+  PUBLIC_SIGNING_KEY_IDS,
   PublicSecretError,
 } from '@cloud-backend/shared';
 import { spawnTypeScript } from '@cloud-backend/shared/testing';
@@ -52,6 +53,25 @@ describe('the list of published secrets', () => {
       }
     }
     expect([...published].sort()).toEqual([...PUBLIC_SECRETS].sort());
+  });
+});
+
+describe('the list of published signing keys', () => {
+  it('holds the kid of every private key the repository publishes, and nothing else', () => {
+    // Private JWKs (a "d" member) in the Kubernetes manifests and the tests' key file.
+    const files = [
+      'deploy/kubernetes/overlays/dev/kustomization.yaml',
+      'shared/src/testing/test-signing-keys.json',
+    ];
+    const kids = new Set<string>();
+    for (const file of files) {
+      for (const [key] of read(file).matchAll(/\{[^{}]*"d"\s*:[^{}]*\}/g)) {
+        const kid = /"kid"\s*:\s*"([^"]+)"/.exec(key)?.[1];
+        expect(kid, `${file}: a private key without a kid`).toBeDefined();
+        kids.add(kid ?? '');
+      }
+    }
+    expect([...kids].sort()).toEqual([...PUBLIC_SIGNING_KEY_IDS].sort());
   });
 });
 

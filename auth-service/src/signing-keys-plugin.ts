@@ -1,9 +1,18 @@
 import fp from 'fastify-plugin';
+import { PUBLIC_SIGNING_KEY_IDS } from '@cloud-backend/shared';
 import type { Config } from './config.js';
-import { openKeyFile, readKeyFile, SigningKeys } from './domain/signing-keys.js';
+import {
+  openKeyFile,
+  readKeyFile,
+  SigningKeyError,
+  SigningKeys,
+  type KeyFile,
+} from './domain/signing-keys.js';
 
 type SigningKeyConfig = Pick<
   Config,
+  | 'NODE_ENV'
+  | 'ALLOW_PUBLIC_SECRETS'
   | 'JWT_SIGNING_KEYS_FILE'
   | 'JWT_SIGNING_KEYS_CREATE'
   | 'JWT_SIGNING_ALGORITHM'
@@ -21,7 +30,24 @@ export async function openSigningKeys(config: SigningKeyConfig): Promise<Signing
     config.JWT_SIGNING_KEYS_CREATE,
     config.JWT_SIGNING_ALGORITHM,
   );
-  return SigningKeys.fromFile(file);
+  return SigningKeys.fromFile(refusePublishedKeys(file, config));
+}
+
+/**
+ * In production, a key the repository publishes (the Kubernetes development overlay's, the
+ * tests') would let anyone sign tokens: refused like the published development secrets
+ * (shared/src/public-secrets.ts), unless ALLOW_PUBLIC_SECRETS says this is a development stack.
+ */
+function refusePublishedKeys(file: KeyFile, config: SigningKeyConfig): KeyFile {
+  if (config.NODE_ENV !== 'production' || config.ALLOW_PUBLIC_SECRETS) return file;
+  const published = file.keys.find((key) => PUBLIC_SIGNING_KEY_IDS.includes(key.kid));
+  if (published) {
+    throw new SigningKeyError(
+      `JWT_SIGNING_KEYS_FILE holds ${published.kid}, a published development key, refused ` +
+        'in production; create a key of your own (npm run rotate-signing-key)',
+    );
+  }
+  return file;
 }
 
 declare module 'fastify' {
@@ -44,6 +70,7 @@ export const signingKeysPlugin = fp<{ keys: SigningKeys; config: SigningKeyConfi
       if (reading) return;
       reading = true;
       readKeyFile(path)
+        .then((file) => refusePublishedKeys(file, config))
         .then((file) => {
           const before = keys.activeKid;
           keys.replace(file);
