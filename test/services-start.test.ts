@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
 import {
-  TEST_SIGNING_KEYS_FILE,
+  ownSigningKeysFile,
   createTestDatabase,
   spawnTypeScript,
 } from '@cloud-backend/shared/testing';
@@ -35,7 +35,8 @@ const SERVICES = [
 // Valid key settings, for the tests about something else.
 const KEYS = {
   JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
-  JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+  // A key of this run: a production auth-service refuses the tests' published one.
+  JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
 };
 
 // Only what the test sets reaches the service: a developer's own variables must not leak in.

@@ -3,7 +3,7 @@ import {
   createTestDatabase,
   spawnTypeScript,
   TEST_JWT_SECRET,
-  TEST_SIGNING_KEYS_FILE,
+  ownSigningKeysFile,
   waitForHttp,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -83,7 +83,8 @@ describe('as processes', () => {
         PORT: String(port),
         DATABASE_URL: db.url,
         JWT_SECRET: TEST_JWT_SECRET,
-        JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+        // In production the tests' published key is refused: a key of this run.
+        JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
         BCRYPT_COST: '4',
         ADMIN_EMAIL: 'root@example.com',
         ADMIN_PASSWORD: 'first admin password',

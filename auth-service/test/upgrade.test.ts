@@ -15,6 +15,7 @@ import {
   spawnTypeScript,
   TEST_JWT_SECRET,
   TEST_SIGNING_KEYS_FILE,
+  ownSigningKeysFile,
   waitForHttp,
   type OriginalAuthAccount,
   type TestDatabase,
@@ -432,7 +433,8 @@ describe('auth-service starting on an original database', () => {
         PORT: String(port),
         DATABASE_URL: db.url,
         JWT_SECRET: TEST_JWT_SECRET,
-        JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+        // In production the tests' published key is refused: a key of this run.
+        JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
         BCRYPT_COST: '4',
       },
       { cwd: AUTH_DIR },

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { freePorts } from '@cloud-backend/shared/dev';
-import { postgresAdminUrl, TEST_SIGNING_KEYS_FILE } from '@cloud-backend/shared/testing';
+import { postgresAdminUrl, ownSigningKeysFile } from '@cloud-backend/shared/testing';
 import { countActiveEvents } from '../../user-service/src/repositories/events.js';
 import { countActiveUsers } from '../../user-service/src/repositories/users.js';
 import { startNginx, type RunningNginx } from '../../bench/lib/nginx.js';
@@ -88,7 +88,8 @@ beforeAll(async () => {
     INTERNAL_API_TOKEN: internalToken,
     LOG_LEVEL: 'info',
     // Both auth-service replicas sign with one key file; the rest verify with its public keys.
-    JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+    // A key of this run: a production auth-service refuses the tests' published one.
+    JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
     JWKS_URL: `${balancer.urls.auth}/.well-known/jwks.json`,
   };
   const nobody = `http://${host(port(10))}`;

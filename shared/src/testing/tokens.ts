@@ -1,10 +1,13 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createSigner } from 'fast-jwt';
 import type { AccessTokenClaims } from '../auth.js';
-import { publicJwk, type JwkSet, type PublicJwk } from '../jwks.js';
+import { jwkThumbprint, publicJwk, type JwkSet, type PublicJwk } from '../jwks.js';
 
 /** The old shared HS256 secret: legacy-window tests, and tokens signed with "another key". */
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
@@ -29,6 +32,29 @@ export const TEST_SIGNING_KEY = {
 export const TEST_SIGNING_KEYS_FILE = fileURLToPath(
   new URL('./test-signing-keys.json', import.meta.url),
 );
+
+let ownKeysFile: string | undefined;
+
+/**
+ * A key file holding one new Ed25519 key, made once per test process in a temporary folder
+ * (removed when the process exits): for auth-services started as in production, which refuse
+ * TEST_SIGNING_KEYS_FILE's published key. Their tokens verify at services that read that
+ * auth-service's own JWKS, not at testJwksUrl().
+ */
+export function ownSigningKeysFile(): string {
+  if (ownKeysFile !== undefined) return ownKeysFile;
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const key = { kty: 'OKP' as const, crv: 'Ed25519' as const, x: jwk.x ?? '' };
+  const dir = mkdtempSync(join(tmpdir(), 'own-signing-keys-'));
+  const path = join(dir, 'signing-keys.json');
+  const stored = { ...key, d: jwk.d, kid: jwkThumbprint(key), alg: 'EdDSA', use: 'sig' };
+  writeFileSync(path, JSON.stringify({ keys: [{ ...stored, state: 'active' }] }), {
+    mode: 0o600,
+  });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  ownKeysFile = path;
+  return path;
+}
 
 /** The public set verifiers under test are given. */
 export const TEST_JWKS: JwkSet = { keys: [publicJwk(TEST_SIGNING_KEY)] };

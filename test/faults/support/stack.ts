@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '@cloud-backend/shared/dev';
 import {
-  TEST_SIGNING_KEYS_FILE,
+  ownSigningKeysFile,
   spawnTypeScript,
   waitForHttp,
   type SpawnedProcess,
@@ -180,8 +180,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const common = {
     JWT_SECRET: jwtSecret,
     INTERNAL_API_TOKEN: internalToken,
-    // auth-service signs with the test key file; the others verify with its published keys.
-    JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+    // auth-service signs with a key of this run (a production process refuses the tests'
+    // published one); the others verify with its published keys.
+    JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
     JWKS_URL: `http://127.0.0.1:${String(authPort)}/.well-known/jwks.json`,
     ...options.serviceEnv,
   };
