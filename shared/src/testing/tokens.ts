@@ -34,6 +34,7 @@ export const TEST_SIGNING_KEYS_FILE = fileURLToPath(
 );
 
 let ownKeysFile: string | undefined;
+let ownSigner: ((claims: Record<string, unknown>) => string) | undefined;
 
 /**
  * A key file holding one new Ed25519 key, made once per test process in a temporary folder
@@ -53,6 +54,13 @@ export function ownSigningKeysFile(): string {
   });
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   ownKeysFile = path;
+  ownSigner = createSigner({
+    key: createPrivateKey({ key: { ...key, d: jwk.d }, format: 'jwk' })
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    algorithm: 'EdDSA',
+    kid: stored.kid,
+  });
   return path;
 }
 
@@ -98,18 +106,22 @@ export function startTestJwksServer(): Promise<{ url: string; stop: () => Promis
 
 /**
  * An access token as auth-service issues it, for tests of services that verify one: EdDSA with
- * the test key, or HS256 with `secret` (a token of the old shared secret, or of a wrong key).
+ * the test key (or, with `ownKey`, the key of ownSigningKeysFile()), or HS256 with `secret` (a
+ * token of the old shared secret, or of a wrong key).
  */
 export function signTestToken(
   // typ is open so tests can forge the wrong kind of token (a QR token, say).
   claims: Omit<Partial<AccessTokenClaims>, 'typ'> & Record<string, unknown> = {},
-  options: { secret?: string; expiresInSeconds?: number } = {},
+  options: { secret?: string; ownKey?: boolean; expiresInSeconds?: number } = {},
 ): string {
   const now = Math.floor(Date.now() / 1000);
+  if (options.ownKey) ownSigningKeysFile();
   const sign =
-    options.secret === undefined
-      ? testSigner
-      : createSigner({ key: options.secret, algorithm: 'HS256' });
+    options.secret !== undefined
+      ? createSigner({ key: options.secret, algorithm: 'HS256' })
+      : options.ownKey && ownSigner
+        ? ownSigner
+        : testSigner;
   return sign({
     user_id: 1,
     email: 'user@example.com',

@@ -65,8 +65,8 @@ export interface Attendee {
 
 /**
  * `count` accounts written straight into auth's users table, each with an access token signed
- * as auth-service signs them (the test signing key its replicas hold, a session id): set-up, not under test, and a
- * thousand bcrypt logins would cost more than the whole test.
+ * as auth-service signs them (the key of ownSigningKeysFile() its replicas hold, a session id):
+ * set-up, not under test, and a thousand bcrypt logins would cost more than the whole test.
  */
 export async function createAttendees(
   authDb: string,
@@ -86,17 +86,20 @@ export async function createAttendees(
   });
   return rows.map((row) => ({
     id: row.id,
-    token: signTestToken({
-      user_id: row.id,
-      sub: String(row.id),
-      email: row.email,
-      identifier: row.email,
-      role: 'user',
-      name: 'Replica',
-      surname: row.surname,
-      sid: randomUUID(),
-      jti: randomUUID(),
-    }),
+    token: signTestToken(
+      {
+        user_id: row.id,
+        sub: String(row.id),
+        email: row.email,
+        identifier: row.email,
+        role: 'user',
+        name: 'Replica',
+        surname: row.surname,
+        sid: randomUUID(),
+        jti: randomUUID(),
+      },
+      { ownKey: true },
+    ),
   }));
 }
 
