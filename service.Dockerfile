@@ -54,6 +54,9 @@ ENV NODE_ENV=production \
     PORT=${PORT}
 # Owned by root and read-only for the service: it can change none of its own code.
 COPY --from=runtime-deps /app /app
+# The one folder the service may write: auth-service's signing keys (a volume mounts here; a
+# new named volume takes this owner).
+RUN mkdir -p /var/lib/cloud-backend && chown node:node /var/lib/cloud-backend
 WORKDIR /app/${SERVICE}
 USER node
 EXPOSE ${PORT}

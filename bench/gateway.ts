@@ -19,6 +19,7 @@ import { freePort } from '@cloud-backend/shared/dev';
 import { combine, measureGet, type Measure } from './lib/measure.js';
 import { benchDatabase } from './lib/postgres.js';
 import { startService, type RunningService } from './lib/service.js';
+import { benchSigningKeys } from './lib/signing-keys.js';
 import { siblingDatabase } from './lib/sibling-database.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -34,12 +35,14 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const authDb = await benchDatabase('bench_gateway_auth');
 const userDb = await siblingDatabase(authDb.url, 'bench_gateway_user');
-const jwtSecret = randomBytes(32).toString('hex');
+const keys = await benchSigningKeys();
 const internalToken = randomBytes(32).toString('hex');
 const [authPort, userPort, barePort, gatewayPort, nobodyPort] = await Promise.all(
   Array.from({ length: 5 }, () => freePort()),
 );
 const nobody = `http://127.0.0.1:${String(nobodyPort)}`;
+// Access tokens as in production: auth-service signs, the others verify with its published set.
+const jwksUrl = keys.jwksUrl(`http://127.0.0.1:${String(authPort)}`);
 const running: RunningService[] = [];
 
 /** Starts a service and remembers it, so that a failure later still stops it. */
@@ -54,22 +57,23 @@ try {
   const [auth, user] = await Promise.all([
     start('auth-service/src/server.ts', authPort, {
       DATABASE_URL: authDb.url,
-      JWT_SECRET: jwtSecret,
+      ...keys.authEnv,
       INTERNAL_API_TOKEN: internalToken,
       BCRYPT_COST: '4',
     }),
     start('user-service/src/server.ts', userPort, {
       DATABASE_URL: userDb.url,
-      JWT_SECRET: jwtSecret,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      JWKS_URL: jwksUrl,
     }),
   ]);
   const [bare, gateway] = await Promise.all([
     start('bench/lib/bare-proxy.ts', barePort, {
-      JWT_SECRET: jwtSecret,
+      JWKS_URL: jwksUrl,
       UPSTREAM_URL: user.url,
     }),
     start('gateway/src/server.ts', gatewayPort, {
-      JWT_SECRET: jwtSecret,
+      JWKS_URL: jwksUrl,
       INTERNAL_API_TOKEN: internalToken,
       AUTH_SERVICE_URL: auth.url,
       USER_SERVICE_URL: user.url,
@@ -172,4 +176,5 @@ try {
   await Promise.allSettled(running.map((service) => service.stop()));
   await userDb.drop();
   await authDb.stop();
+  await keys.remove();
 }

@@ -10,12 +10,12 @@
  * Goals (issue: auth-service): logins/s ≥ 0.9 × the limit, event-loop p99 < 50 ms.
  */
 import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { freePort } from '@cloud-backend/shared/dev';
 import { bcryptLimit } from './lib/measure.js';
 import { benchDatabase } from './lib/postgres.js';
 import { scrape, startService } from './lib/service.js';
+import { benchSigningKeys } from './lib/signing-keys.js';
 
 const COST = Number(process.env.BCRYPT_COST ?? 12);
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
@@ -27,9 +27,11 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 const db = await benchDatabase('bench_auth');
 const port = await freePort();
+const keys = await benchSigningKeys();
 const service = await startService('auth-service/src/server.ts', port, {
   DATABASE_URL: db.url,
-  JWT_SECRET: randomBytes(32).toString('hex'),
+  // Each login signs an access token with auth-service's key, as in production.
+  ...keys.authEnv,
   BCRYPT_COST: String(COST),
   // Every login here is correct; no lockout or rate limit is involved.
   DATABASE_POOL_MAX: '10',
@@ -103,4 +105,5 @@ try {
 } finally {
   await service.stop();
   await db.stop();
+  await keys.remove();
 }

@@ -24,6 +24,7 @@ import { combine, loadAverage, measureGet, type Measure } from './lib/measure.js
 import { startOtlpReceiver } from './lib/otlp-receiver.js';
 import { benchDatabase } from './lib/postgres.js';
 import { startService, type RunningService } from './lib/service.js';
+import { benchSigningKeys } from './lib/signing-keys.js';
 import { siblingDatabase } from './lib/sibling-database.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -38,11 +39,13 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 const authDb = await benchDatabase('bench_tracing_auth');
 const userDb = await siblingDatabase(authDb.url, 'bench_tracing_user');
 const receiver = await startOtlpReceiver({ decode: false });
-const jwtSecret = randomBytes(32).toString('hex');
+const keys = await benchSigningKeys();
 const internalToken = randomBytes(32).toString('hex');
 const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
 const [authPort, userPort, offPort, idsPort, exportPort, nobodyPort] = ports;
 const nobody = `http://127.0.0.1:${String(nobodyPort)}`;
+// Access tokens as in production: auth-service signs, the others verify with its published set.
+const jwksUrl = keys.jwksUrl(`http://127.0.0.1:${String(authPort)}`);
 const running: RunningService[] = [];
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -67,17 +70,18 @@ try {
   const auth = await start('auth-service/src/server.ts', authPort, {
     ...OFF,
     DATABASE_URL: authDb.url,
-    JWT_SECRET: jwtSecret,
+    ...keys.authEnv,
     INTERNAL_API_TOKEN: internalToken,
     BCRYPT_COST: '4',
   });
   const user = await start('user-service/src/server.ts', userPort, {
     ...OFF,
     DATABASE_URL: userDb.url,
-    JWT_SECRET: jwtSecret,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    JWKS_URL: jwksUrl,
   });
   const gatewayEnv = {
-    JWT_SECRET: jwtSecret,
+    JWKS_URL: jwksUrl,
     INTERNAL_API_TOKEN: internalToken,
     AUTH_SERVICE_URL: auth.url,
     USER_SERVICE_URL: user.url,
@@ -199,4 +203,5 @@ try {
   await receiver.close();
   await userDb.drop();
   await authDb.stop();
+  await keys.remove();
 }

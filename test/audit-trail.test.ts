@@ -5,6 +5,8 @@ import {
   migrateTestDatabase,
   signTestToken,
   TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
+  testJwksUrl,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +32,7 @@ async function startSocialLog(): Promise<void> {
     loadConfig(socialLogConfig, {
       NODE_ENV: 'test',
       JWT_SECRET: TEST_JWT_SECRET,
+      JWKS_URL: testJwksUrl(),
       DATABASE_URL: socialDb.url,
       INTERNAL_API_TOKEN: TOKEN,
     }),
@@ -92,6 +95,7 @@ beforeAll(async () => {
     loadConfig(authConfig, {
       NODE_ENV: 'test',
       JWT_SECRET: TEST_JWT_SECRET,
+      JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
       DATABASE_URL: authDb.url,
       BCRYPT_COST: '4',
       INTERNAL_API_TOKEN: TOKEN,

@@ -10,6 +10,7 @@ import {
   loadConfig,
   PUBLIC_SECRET_PREFIX,
   PUBLIC_SECRETS,
+  PUBLIC_SIGNING_KEY_IDS,
   PublicSecretError,
 } from '@cloud-backend/shared';
 import { spawnTypeScript } from '@cloud-backend/shared/testing';
@@ -55,6 +56,25 @@ describe('the list of published secrets', () => {
   });
 });
 
+describe('the list of published signing keys', () => {
+  it('holds the kid of every private key the repository publishes, and nothing else', () => {
+    // Private JWKs (a "d" member) in the Kubernetes manifests and the tests' key file.
+    const files = [
+      'deploy/kubernetes/overlays/dev/kustomization.yaml',
+      'shared/src/testing/test-signing-keys.json',
+    ];
+    const kids = new Set<string>();
+    for (const file of files) {
+      for (const [key] of read(file).matchAll(/\{[^{}]*"d"\s*:[^{}]*\}/g)) {
+        const kid = /"kid"\s*:\s*"([^"]+)"/.exec(key)?.[1];
+        expect(kid, `${file}: a private key without a kid`).toBeDefined();
+        kids.add(kid ?? '');
+      }
+    }
+    expect([...kids].sort()).toEqual([...PUBLIC_SIGNING_KEY_IDS].sort());
+  });
+});
+
 describe('the container stacks', () => {
   it('let the development stack run its public defaults, and the production overlay not', () => {
     const development = readCompose('docker-compose.yml').services;
@@ -85,6 +105,8 @@ const SERVICES: [string, TObject][] = [
 const BASE = {
   NODE_ENV: 'production',
   JWT_SECRET: SECRET,
+  JWKS_URL: 'http://auth:3001/.well-known/jwks.json',
+  JWT_SIGNING_KEYS_FILE: '/run/secrets/jwt-signing-keys.json',
   INTERNAL_API_TOKEN: SECRET,
   QR_SECRET: SECRET,
   DATABASE_URL: `postgres://svc:${SECRET}@db:5432/app`,

@@ -1,30 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
-import { createTestDatabase, spawnTypeScript } from '@cloud-backend/shared/testing';
+import {
+  ownSigningKeysFile,
+  createTestDatabase,
+  spawnTypeScript,
+} from '@cloud-backend/shared/testing';
 
 // Start-up failures must be loud and precise: exit 1 and name the variable at fault.
+// `keys`: the setting that says where access-token keys come from (auth-service signs with its
+// key file; the others verify with its published set).
 const SERVICES = [
-  { name: 'gateway', entry: 'gateway/src/server.ts', database: false, jwt: true },
-  { name: 'auth-service', entry: 'auth-service/src/server.ts', database: true, jwt: true },
-  { name: 'user-service', entry: 'user-service/src/server.ts', database: true, jwt: true },
+  { name: 'gateway', entry: 'gateway/src/server.ts', database: false, keys: 'JWKS_URL' },
+  {
+    name: 'auth-service',
+    entry: 'auth-service/src/server.ts',
+    database: true,
+    keys: 'JWT_SIGNING_KEYS_FILE',
+  },
+  { name: 'user-service', entry: 'user-service/src/server.ts', database: true, keys: 'JWKS_URL' },
   {
     name: 'social-log-service',
     entry: 'social-log-service/src/server.ts',
     database: true,
-    jwt: true,
+    keys: 'JWKS_URL',
   },
   {
     name: 'dashboard-api',
     entry: 'monitoring/dashboard-api/src/server.ts',
     database: false,
-    jwt: true,
+    keys: 'JWKS_URL',
   },
 ];
+
+// Valid key settings, for the tests about something else.
+const KEYS = {
+  JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
+  // A key of this run: a production auth-service refuses the tests' published one.
+  JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
+};
 
 // Only what the test sets reaches the service: a developer's own variables must not leak in.
 const CLEAN = {
   DATABASE_URL: undefined,
   JWT_SECRET: undefined,
+  JWKS_URL: undefined,
+  JWT_SIGNING_KEYS_FILE: undefined,
   PORT: undefined,
   LOG_FORMAT: 'json',
   NODE_ENV: 'production',
@@ -41,7 +61,7 @@ describe.each(SERVICES)('$name start-up', (service) => {
     const output = run.output();
     expect(output).toContain(`${service.name}: Invalid configuration`);
     expect(output).toMatch(/PORT: invalid; expected a TCP port/);
-    if (service.jwt) expect(output).toMatch(/JWT_SECRET: missing; expected/);
+    expect(output).toContain(`${service.keys}: missing; expected`);
     if (service.database) expect(output).toMatch(/DATABASE_URL: invalid; expected/);
   }, 30_000);
 });
@@ -53,6 +73,7 @@ describe.each(SERVICES.filter((service) => service.database))('$name start-up', 
       ...CLEAN,
       PORT: String(await freePort()),
       JWT_SECRET: 'x'.repeat(32),
+      ...KEYS,
       DATABASE_URL: `postgres://svc:do-not-print@127.0.0.1:${closedPort}/nowhere`,
       DATABASE_STARTUP_TIMEOUT_MS: '300',
     });
@@ -77,6 +98,7 @@ describe.each(SERVICES.filter((s) => ['auth-service', 'user-service'].includes(s
           ...CLEAN,
           PORT: String(await freePort()),
           JWT_SECRET: 'x'.repeat(32),
+          ...KEYS,
           DATABASE_URL: db.url,
           DATABASE_READONLY_ROLE: 'no_such_reader',
         });

@@ -1,5 +1,6 @@
 import {
   createServiceApp,
+  legacyWindow,
   loggerSettings,
   OutboxWorker,
   packageVersion,
@@ -24,6 +25,8 @@ import { meRoutes } from './routes/me.js';
 import { mfaRoutes } from './routes/mfa.js';
 import { registerRoutes } from './routes/register.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { jwksRoutes } from './routes/jwks.js';
+import { openSigningKeys, signingKeysPlugin } from './signing-keys-plugin.js';
 
 export { SERVICE };
 
@@ -41,6 +44,10 @@ declare module 'fastify' {
 
 /** Builds the auth-service app without listening (server.ts listens; tests use inject()). */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ServiceApp> {
+  // Access tokens are signed with a private key and verified with its public half; HS256 with
+  // JWT_SECRET only inside the legacy window (docs/security.md#access-token-keys).
+  const signingKeys = await openSigningKeys(config);
+  const legacy = legacyWindow(config);
   const app = await createServiceApp({
     service: SERVICE,
     version: packageVersion(import.meta.url),
@@ -59,7 +66,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       ],
     },
     auth: {
-      secret: config.JWT_SECRET,
+      keys: signingKeys,
+      ...(legacy ? { legacy } : {}),
       missing: { status: 400, body: ERRORS.missingToken },
       unauthorized: ERRORS.invalidToken,
       forbidden: ERRORS.adminRequired,
@@ -80,7 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       minutes: config.LOCKOUT_MINUTES,
       knownAddressDays: config.KNOWN_ADDRESS_DAYS,
     }),
-    sign: (claims) => app.jwt.sign(claims),
+    sign: (claims) => signingKeys.sign(claims),
     settings: {
       accessTtl: config.ACCESS_TOKEN_TTL,
       refreshTtl: config.REFRESH_TOKEN_TTL,
@@ -93,6 +101,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   };
   app.decorate('accounts', deps);
+  await app.register(signingKeysPlugin, { keys: signingKeys, config });
+  await app.register(jwksRoutes, { keys: signingKeys });
 
   await app.register(registerRoutes, deps);
   await app.register(loginRoutes, deps);

@@ -1,18 +1,44 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TProperties } from 'typebox';
 import {
   commonEnv,
   databaseEnv,
   internalTokenEnv,
-  jwtEnv,
+  legacyJwtEnv,
   readOnlyRoleEnv,
 } from '@cloud-backend/shared';
 
 const DAY = 86_400;
 
+/** Where the private keys that sign access tokens come from (docs/security.md#access-token-keys). */
+export const signingKeyEnv = {
+  JWT_SIGNING_KEYS_FILE: Type.String({
+    minLength: 1,
+    description:
+      'the path of the access-token signing keys: {"keys":[...]} of private JWKs (what ' +
+      'rotate-signing-key writes) or one PEM private key',
+  }),
+  JWT_SIGNING_KEYS_CREATE: Type.Boolean({
+    default: false,
+    description:
+      'true: create JWT_SIGNING_KEYS_FILE with one new key when it does not exist (make dev, ' +
+      'the compose volume); never over an existing file',
+  }),
+  JWT_SIGNING_ALGORITHM: Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256')], {
+    default: 'EdDSA',
+    description: 'EdDSA (Ed25519) or ES256 (P-256): the kind of key created or rotated in',
+  }),
+  JWT_SIGNING_KEYS_RELOAD_MS: Type.Integer({
+    minimum: 100,
+    default: 10000,
+    description: 'milliseconds between two reads of JWT_SIGNING_KEYS_FILE (default 10000)',
+  }),
+} satisfies TProperties;
+
 export const configSchema = Type.Object({
   ...commonEnv(3001),
   ...databaseEnv,
-  ...jwtEnv,
+  ...legacyJwtEnv,
+  ...signingKeyEnv,
   ...internalTokenEnv,
   ...readOnlyRoleEnv,
   ACCESS_TOKEN_TTL: Type.Integer({

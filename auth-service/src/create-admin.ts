@@ -27,10 +27,11 @@ const { values } = parseArgs({
   },
 });
 
-// Only what this command needs: the service's settings minus the JWT secret.
+// Only what this command needs: the service's settings minus the token keys (it signs no token).
 const cliSchema = Type.Object({
   ...configSchema.properties,
   JWT_SECRET: Type.Optional(Type.String()),
+  JWT_SIGNING_KEYS_FILE: Type.Optional(Type.String()),
 });
 const config = loadConfigOrExit('create-admin', cliSchema);
 const log = pino({ level: config.LOG_LEVEL === 'silent' ? 'silent' : 'warn' });

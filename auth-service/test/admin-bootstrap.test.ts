@@ -3,6 +3,7 @@ import {
   createTestDatabase,
   spawnTypeScript,
   TEST_JWT_SECRET,
+  ownSigningKeysFile,
   waitForHttp,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -82,6 +83,8 @@ describe('as processes', () => {
         PORT: String(port),
         DATABASE_URL: db.url,
         JWT_SECRET: TEST_JWT_SECRET,
+        // In production the tests' published key is refused: a key of this run.
+        JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
         BCRYPT_COST: '4',
         ADMIN_EMAIL: 'root@example.com',
         ADMIN_PASSWORD: 'first admin password',

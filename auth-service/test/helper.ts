@@ -1,5 +1,9 @@
 import { loadConfig } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, onTestDatabase } from '@cloud-backend/shared/testing';
+import {
+  TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
+  onTestDatabase,
+} from '@cloud-backend/shared/testing';
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { ensureAdmin } from '../src/domain/admin-bootstrap.js';
@@ -21,6 +25,7 @@ export function build(env: Record<string, string> = {}) {
         loadConfig(configSchema, {
           NODE_ENV: 'test',
           JWT_SECRET: TEST_JWT_SECRET,
+          JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
           DATABASE_URL: url,
           BCRYPT_COST: '4',
           INTERNAL_API_TOKEN: INTERNAL_TOKEN,

@@ -1,6 +1,7 @@
 import bcrypt from 'bcrypt';
 import { createDecoder } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TEST_SIGNING_KEY } from '@cloud-backend/shared/testing';
 import { build, login, newUser, register, type App, type Session } from './helper.js';
 
 let app: App;
@@ -40,7 +41,7 @@ describe('POST /login', () => {
     });
   });
 
-  it('signs HS256 with the original claims plus iat, sub, jti, sid and typ', async () => {
+  it('signs EdDSA with its key (kid), the original claims plus iat, sub, jti, sid and typ', async () => {
     const user = newUser();
     await register(app, user);
     const sent = `  ${user.email.toUpperCase()}`;
@@ -49,7 +50,7 @@ describe('POST /login', () => {
       header: Record<string, unknown>;
       payload: Record<string, unknown>;
     };
-    expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
+    expect(header).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: TEST_SIGNING_KEY.kid });
     expect(Object.keys(payload).sort()).toEqual(
       [
         'email',

@@ -14,6 +14,8 @@ import {
   originalPassword,
   spawnTypeScript,
   TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
+  ownSigningKeysFile,
   waitForHttp,
   type OriginalAuthAccount,
   type TestDatabase,
@@ -59,6 +61,7 @@ function appOn(url: string, env: Record<string, string> = {}): Promise<App> {
     loadConfig(configSchema, {
       NODE_ENV: 'test',
       JWT_SECRET: TEST_JWT_SECRET,
+      JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
       DATABASE_URL: url,
       BCRYPT_COST: String(BCRYPT_COST),
       ...env,
@@ -430,6 +433,8 @@ describe('auth-service starting on an original database', () => {
         PORT: String(port),
         DATABASE_URL: db.url,
         JWT_SECRET: TEST_JWT_SECRET,
+        // In production the tests' published key is refused: a key of this run.
+        JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
         BCRYPT_COST: '4',
       },
       { cwd: AUTH_DIR },

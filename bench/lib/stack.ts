@@ -3,6 +3,7 @@ import pg from 'pg';
 import { freePort } from '@cloud-backend/shared/dev';
 import { benchDatabase, type BenchDatabase } from './postgres.js';
 import { startService, type RunningService } from './service.js';
+import { benchSigningKeys } from './signing-keys.js';
 import { siblingDatabase, type SiblingDatabase } from './sibling-database.js';
 
 export const ADMIN = { email: 'bench-admin@example.com', password: 'bench admin password' };
@@ -13,7 +14,10 @@ export interface Stack {
   user: RunningService;
   authDb: string;
   userDb: string;
+  /** user-service's QR-token key seed (access tokens are signed by auth-service's key). */
   jwtSecret: string;
+  /** JWKS_URL of every verifier: the set auth-service publishes. */
+  jwksUrl: string;
   internalToken: string;
   /** Every process started here (the gateways too), by name, for memory readings. */
   processes: Map<string, RunningService>;
@@ -51,9 +55,13 @@ export async function startStack(options: {
   const internalToken = randomBytes(32).toString('hex');
   const processes = new Map<string, RunningService>();
   const nobody = `http://127.0.0.1:${String(await freePort())}`;
+  const keys = await benchSigningKeys();
+  // Known before auth-service starts, so that the verifiers can start beside it.
+  const authPort = await freePort();
+  const jwksUrl = keys.jwksUrl(`http://127.0.0.1:${String(authPort)}`);
 
-  const start = async (name: string, entry: string, env: Record<string, string>) => {
-    const service = await startService(entry, await freePort(), env);
+  const start = async (name: string, entry: string, env: Record<string, string>, port?: number) => {
+    const service = await startService(entry, port ?? (await freePort()), env);
     processes.set(name, service);
     return service;
   };
@@ -61,24 +69,31 @@ export async function startStack(options: {
     await Promise.allSettled([...processes.values()].map((service) => service.stop()));
     await Promise.allSettled(databases.map((database) => database.drop()));
     await authDb.stop();
+    await keys.remove();
   };
   const userEnv = {
     DATABASE_URL: userDb,
     AUTH_DATABASE_URL: authDb.url,
     JWT_SECRET: jwtSecret,
+    JWKS_URL: jwksUrl,
     INTERNAL_API_TOKEN: internalToken,
     ...options.userEnv,
   };
   try {
     const [auth, user] = await Promise.all([
-      start('auth-service', 'auth-service/src/server.ts', {
-        DATABASE_URL: authDb.url,
-        JWT_SECRET: jwtSecret,
-        INTERNAL_API_TOKEN: internalToken,
-        BCRYPT_COST: String(options.bcryptCost),
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-      }),
+      start(
+        'auth-service',
+        'auth-service/src/server.ts',
+        {
+          DATABASE_URL: authDb.url,
+          ...keys.authEnv,
+          INTERNAL_API_TOKEN: internalToken,
+          BCRYPT_COST: String(options.bcryptCost),
+          ADMIN_EMAIL: ADMIN.email,
+          ADMIN_PASSWORD: ADMIN.password,
+        },
+        authPort,
+      ),
       start('user-service', 'user-service/src/server.ts', userEnv),
     ]);
     return {
@@ -87,11 +102,12 @@ export async function startStack(options: {
       authDb: authDb.url,
       userDb,
       jwtSecret,
+      jwksUrl,
       internalToken,
       processes,
       startGateway: (name, env = {}) =>
         start(name, 'gateway/src/server.ts', {
-          JWT_SECRET: jwtSecret,
+          JWKS_URL: jwksUrl,
           INTERNAL_API_TOKEN: internalToken,
           AUTH_SERVICE_URL: auth.url,
           USER_SERVICE_URL: user.url,
@@ -107,7 +123,8 @@ export async function startStack(options: {
       startAuth: (name, bcryptCost) =>
         start(name, 'auth-service/src/server.ts', {
           DATABASE_URL: authDb.url,
-          JWT_SECRET: jwtSecret,
+          // The same key file: tokens of every auth-service verify with the one published set.
+          ...keys.authEnv,
           INTERNAL_API_TOKEN: internalToken,
           BCRYPT_COST: String(bcryptCost),
         }),
@@ -118,6 +135,7 @@ export async function startStack(options: {
         const service = await start(name, entry, {
           DATABASE_URL: database.url,
           JWT_SECRET: jwtSecret,
+          JWKS_URL: jwksUrl,
           INTERNAL_API_TOKEN: internalToken,
           ...env,
         });

@@ -95,6 +95,11 @@ async function appDocument(name: App): Promise<OpenAPI3> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'only-to-build-the-openapi-document-0123456789',
+    // Only to build the documents: nothing is signed or verified.
+    JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
+    JWT_SIGNING_KEYS_FILE: fileURLToPath(
+      new URL('../../shared/src/testing/test-signing-keys.json', import.meta.url),
+    ),
     DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
     INTERNAL_API_TOKEN: 'only-to-build-the-openapi-document-0123456789',
     ...env,

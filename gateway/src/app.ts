@@ -6,6 +6,7 @@ import {
   loggerSettings,
   packageVersion,
   recordJwtValidation,
+  verifierKeys,
   type ServiceApp,
 } from '@cloud-backend/shared';
 import { corsOrigins, trustedProxies, type Config } from './config.js';
@@ -104,7 +105,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxStalenessMs: config.REVOCATION_MAX_STALENESS_MS,
   });
   await app.register(authPlugin, {
-    secret: config.JWT_SECRET,
+    // auth-service's published keys: the gateway holds no signing key (docs/security.md).
+    ...verifierKeys(config, app.log),
     unauthorized: JWT_INVALID,
     forbidden: ADMIN_REQUIRED,
     isSessionActive: (claims) => app.revocations.isActive(claims),

@@ -150,6 +150,7 @@ async function enableTotp(session: Session): Promise<string[]> {
 /** A request each operation should accept, by the service's operationId (aliases share it). */
 const VALID: Record<string, (context: Context) => Request | Promise<Request>> = {
   getHealth: () => ({ who: 'none' }),
+  getJwks: () => ({ who: 'none' }),
   register: () => ({
     who: 'none',
     body: { email: `new-${randomUUID()}@example.com`, name: 'A', surname: 'B', password: PASSWORD },

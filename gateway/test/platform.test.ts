@@ -6,7 +6,7 @@ import {
   ORIGINAL_METRIC_NAMES,
   type ServiceApp,
 } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET } from '@cloud-backend/shared/testing';
+import { TEST_JWT_SECRET, testJwksUrl } from '@cloud-backend/shared/testing';
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { echoUpstream, type EchoUpstream } from './support/echo-upstream.js';
@@ -238,6 +238,7 @@ describe('logs', () => {
 describe('configuration', () => {
   const valid = {
     JWT_SECRET: TEST_JWT_SECRET,
+    JWKS_URL: testJwksUrl(),
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
     ...upstreamEnv('http://127.0.0.1:1'),
   };

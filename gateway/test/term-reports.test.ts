@@ -7,7 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, onTestDatabase } from '@cloud-backend/shared/testing';
+import { TEST_JWT_SECRET, onTestDatabase, testJwksUrl } from '@cloud-backend/shared/testing';
 import { buildApp as buildUser } from '../../user-service/src/app.js';
 import { configSchema as userConfig } from '../../user-service/src/config.js';
 import { echoUpstream, type EchoUpstream } from './support/echo-upstream.js';
@@ -44,6 +44,7 @@ beforeAll(async () => {
         loadConfig(userConfig, {
           NODE_ENV: 'test',
           JWT_SECRET: TEST_JWT_SECRET,
+          JWKS_URL: testJwksUrl(),
           DATABASE_URL: url,
           USER_SYNC_INTERVAL_SECONDS: '0',
         }),

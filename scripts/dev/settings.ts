@@ -142,6 +142,8 @@ const ORCHESTRATOR_VARIABLES = [
   'DATABASE_URL',
   'DATABASE_READONLY_ROLE',
   'JWT_SECRET',
+  'JWKS_URL',
+  'JWT_SIGNING_KEYS_FILE',
   'INTERNAL_API_TOKEN',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD',
@@ -197,6 +199,10 @@ export function serviceEnvironments(
   if (process.stdout.isTTY) base.FORCE_COLOR = '1';
 
   const url = (name: ServiceName) => `http://127.0.0.1:${settings.ports[name]}`;
+  // auth-service signs access tokens with a key it creates on the first run, kept in .data/;
+  // the others verify with the public keys it publishes (docs/security.md#access-token-keys).
+  // JWT_SECRET stays: user-service derives its QR-token key from it.
+  const keys = { JWKS_URL: `${url('auth-service')}/.well-known/jwks.json` };
   const withPort = (name: ServiceName, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
     ...base,
     PORT: String(settings.ports[name]),
@@ -205,6 +211,7 @@ export function serviceEnvironments(
   return {
     gateway: withPort('gateway', {
       JWT_SECRET: jwtSecret,
+      ...keys,
       FRONTEND_DIR: settings.frontendDir,
       INTERNAL_API_TOKEN: internalToken,
       AUTH_SERVICE_URL: url('auth-service'),
@@ -216,6 +223,8 @@ export function serviceEnvironments(
       DATABASE_URL: databases.auth,
       ...readOnlyRole(databases.authReadonly, databases.auth),
       JWT_SECRET: jwtSecret,
+      JWT_SIGNING_KEYS_FILE: join(settings.dataDir, 'signing-keys.json'),
+      JWT_SIGNING_KEYS_CREATE: 'true',
       INTERNAL_API_TOKEN: internalToken,
       SOCIAL_LOG_SERVICE_URL: url('social-log-service'),
       ADMIN_EMAIL: secrets.admin.email,
@@ -225,6 +234,7 @@ export function serviceEnvironments(
       DATABASE_URL: databases.users,
       ...readOnlyRole(databases.usersReadonly, databases.users),
       JWT_SECRET: jwtSecret,
+      ...keys,
       AUTH_DATABASE_URL: databases.authReadonly,
       INTERNAL_API_TOKEN: internalToken,
       SOCIAL_LOG_SERVICE_URL: url('social-log-service'),
@@ -232,10 +242,12 @@ export function serviceEnvironments(
     'social-log-service': withPort('social-log-service', {
       DATABASE_URL: databases.socialLogs,
       JWT_SECRET: jwtSecret,
+      ...keys,
       INTERNAL_API_TOKEN: internalToken,
     }),
     'dashboard-api': withPort('dashboard-api', {
       JWT_SECRET: jwtSecret,
+      ...keys,
       AUTH_DATABASE_URL: databases.authReadonly,
       USER_DATABASE_URL: databases.usersReadonly,
     }),

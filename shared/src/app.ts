@@ -39,7 +39,8 @@ export interface ServiceAppOptions {
   /** false: no logging at all (tests that do not look at logs). */
   logger: Omit<LoggerSettings, 'service'> | false;
   database?: { url: string; poolMax?: number };
-  auth?: AuthOptions;
+  /** Or a function of the app's logger, so that key-set read failures are logged. */
+  auth?: AuthOptions | ((log: FastifyBaseLogger) => AuthOptions);
   /** Extra readiness checks besides the database's. */
   readiness?: Record<string, ReadinessCheck>;
   /** OpenAPI document from the route schemas (and the /docs page when asked). */
@@ -189,7 +190,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     version: options.version,
     checks,
   });
-  if (options.auth) await app.register(authPlugin, options.auth);
+  if (options.auth) {
+    const auth = typeof options.auth === 'function' ? options.auth(app.log) : options.auth;
+    await app.register(authPlugin, auth);
+  }
 
   return app;
 }

@@ -1,8 +1,14 @@
 /// <reference types="@fastify/jwt" preserve="true" />
-import fastifyJwt from '@fastify/jwt';
+import { createVerifier } from 'fast-jwt';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ErrorBody } from './errors.js';
+import {
+  KeysUnavailableError,
+  tokenHeader,
+  type AccessTokenKeys,
+  type TokenVerify,
+} from './jwks.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** The claims of an access token issued by auth-service (docs/compatibility.md#token-claims). */
@@ -21,6 +27,8 @@ export interface AccessTokenClaims {
   typ: 'access';
 }
 
+// request.user is typed by @fastify/jwt's declarations (which other code may load too); the
+// plugin itself is no longer registered: verification is below, with the published keys.
 declare module '@fastify/jwt' {
   interface FastifyJWT {
     payload: AccessTokenClaims;
@@ -40,8 +48,18 @@ declare module 'fastify' {
   }
 }
 
-export interface AuthOptions {
+/** Tokens signed with the old shared secret, accepted until a set time (docs/security.md). */
+export interface LegacyHs256 {
   secret: string;
+  /** After this instant no HS256 token is accepted, whatever its exp. */
+  until: Date;
+}
+
+export interface AuthOptions {
+  /** The published keys (a RemoteKeySet at verifiers, auth-service's own store there). */
+  keys: AccessTokenKeys;
+  /** The legacy window: HS256 tokens of the shared secret, until `until`. */
+  legacy?: LegacyHs256;
   /** Each service keeps the original's bodies; these are the defaults for new ones. */
   unauthorized?: ErrorBody;
   forbidden?: ErrorBody;
@@ -61,6 +79,12 @@ const DEFAULT_UNAUTHORIZED: ErrorBody = {
   code: 'UNAUTHORIZED',
 };
 const DEFAULT_FORBIDDEN: ErrorBody = { error: 'Admin role required', code: 'ADMIN_REQUIRED' };
+/** When the key set cannot be read: the token may be valid, so not a 401 that logs users out. */
+export const SIGNING_KEYS_UNAVAILABLE: ErrorBody = {
+  error: 'Access tokens cannot be checked right now; try again shortly',
+  code: 'SIGNING_KEYS_UNAVAILABLE',
+};
+const KEYS_RETRY_AFTER_SECONDS = 5;
 
 // How many verified tokens are remembered (see authPlugin).
 const VERIFIED_TOKENS_CACHED = 10_000;
@@ -92,31 +116,70 @@ function isAccessToken(claims: unknown): claims is AccessTokenClaims {
   );
 }
 
+/** What checking one token gave: its claims, a refusal (401), or no key to tell (503). */
+type Outcome = AccessTokenClaims | 'refused' | 'unavailable';
+
+function outcomeOf(
+  verify: TokenVerify | undefined,
+  token: string,
+): Exclude<Outcome, 'unavailable'> {
+  if (verify === undefined) return 'refused';
+  let claims: unknown;
+  try {
+    claims = verify(token);
+  } catch {
+    return 'refused';
+  }
+  return isAccessToken(claims) ? claims : 'refused';
+}
+
 /**
- * Access-token verification for services: HS256 only (no `none`, no RS/HS confusion), `exp`
+ * Access-token verification for services: EdDSA or ES256 with a key auth-service publishes,
+ * picked by the token's `kid` (docs/security.md#access-token-keys); HS256 only inside the legacy
+ * window; no `none`, no algorithm confusion (each key verifies its own algorithm only). `exp` is
  * required, and `typ: "access"` so that a QR token or a refresh token never passes as a login.
- * A token that passed is remembered until its `exp` (verified-tokens.ts).
+ * A token that passed with a published key is remembered until its `exp` (verified-tokens.ts);
+ * legacy tokens are not, so that none outlives the window.
  */
 export const authPlugin = fp<AuthOptions>(
   async (app, options) => {
-    await app.register(fastifyJwt, {
-      secret: options.secret,
-      verify: { algorithms: ['HS256'], requiredClaims: ['exp'] },
-    });
+    // @fastify/jwt's types say `user` holds the claims; until authenticate has run it is unset.
+    if (!app.hasRequestDecorator('user')) {
+      app.decorateRequest('user', undefined as unknown as AccessTokenClaims);
+    }
+    const legacy = options.legacy;
+    const legacyVerify = legacy
+      ? createVerifier({ key: legacy.secret, algorithms: ['HS256'], requiredClaims: ['exp'] })
+      : undefined;
     const verified = new VerifiedTokens<AccessTokenClaims>(VERIFIED_TOKENS_CACHED);
-    const verify = (token: string): AccessTokenClaims | undefined => {
+    const verify = (token: string): Outcome | Promise<Outcome> => {
       const now = Date.now();
       const known = verified.get(token, now);
       if (known !== undefined) return known;
-      let claims: unknown;
-      try {
-        claims = app.jwt.verify(token);
-      } catch {
-        return undefined;
+      const header = tokenHeader(token);
+      if (header === undefined) return 'refused';
+      if (header.alg === 'HS256') {
+        if (legacy === undefined || now >= legacy.until.getTime()) return 'refused';
+        return outcomeOf(legacyVerify, token);
       }
-      if (!isAccessToken(claims)) return undefined;
-      verified.add(token, claims);
-      return claims;
+      if (typeof header.kid !== 'string') return 'refused';
+      const remember = (verifyWith: TokenVerify | undefined): Outcome => {
+        const outcome = outcomeOf(verifyWith, token);
+        if (outcome !== 'refused') verified.add(token, outcome);
+        return outcome;
+      };
+      let found: ReturnType<AccessTokenKeys['lookup']>;
+      try {
+        found = options.keys.lookup(header.kid);
+      } catch (err) {
+        if (err instanceof KeysUnavailableError) return 'unavailable';
+        throw err;
+      }
+      if (!(found instanceof Promise)) return remember(found);
+      return found.then(remember, (err: unknown) => {
+        if (err instanceof KeysUnavailableError) return 'unavailable' as const;
+        throw err;
+      });
     };
     const unauthorized = options.unauthorized ?? DEFAULT_UNAUTHORIZED;
     const forbidden = options.forbidden ?? DEFAULT_FORBIDDEN;
@@ -134,26 +197,41 @@ export const authPlugin = fp<AuthOptions>(
         void reply.code(options.missing.status).send(options.missing.body);
         return;
       }
-      const claims = verify(bearer.token);
-      if (claims === undefined) return refuse(reply);
-      const accept = (active: boolean) => {
-        if (!active) return refuse(reply);
-        request.user = claims;
-        options.onVerify?.(true);
-        done();
+      const checked = (claims: Outcome) => {
+        if (claims === 'refused') return refuse(reply);
+        if (claims === 'unavailable') {
+          options.onVerify?.(false);
+          void reply
+            .code(503)
+            .header('retry-after', String(KEYS_RETRY_AFTER_SECONDS))
+            .send(SIGNING_KEYS_UNAVAILABLE);
+          return;
+        }
+        session(claims);
       };
-      if (!options.isSessionActive) return accept(true);
-      // A failing session lookup (database down) propagates: a 503, not a 401 that would log
-      // the user out.
-      let active: Promise<boolean> | boolean;
-      try {
-        active = options.isSessionActive(claims);
-      } catch (err) {
-        done(err as Error);
-        return;
-      }
-      if (typeof active === 'boolean') accept(active);
-      else active.then(accept, done);
+      const session = (claims: AccessTokenClaims) => {
+        const accept = (active: boolean) => {
+          if (!active) return refuse(reply);
+          request.user = claims;
+          options.onVerify?.(true);
+          done();
+        };
+        if (!options.isSessionActive) return accept(true);
+        // A failing session lookup (database down) propagates: a 503, not a 401 that would log
+        // the user out.
+        let active: Promise<boolean> | boolean;
+        try {
+          active = options.isSessionActive(claims);
+        } catch (err) {
+          done(err as Error);
+          return;
+        }
+        if (typeof active === 'boolean') accept(active);
+        else active.then(accept, done);
+      };
+      const outcome = verify(bearer.token);
+      if (outcome instanceof Promise) outcome.then(checked, done);
+      else checked(outcome);
     }) satisfies Hook);
 
     app.decorate('requireAdmin', ((request, reply, done) => {

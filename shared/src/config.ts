@@ -189,11 +189,50 @@ export const databaseEnv = {
   }),
 } satisfies TProperties;
 
-/** Settings of a service that verifies access tokens. */
+/**
+ * The legacy window: access tokens signed with the old shared HS256 secret, accepted until
+ * LEGACY_HS256_UNTIL while JWT_SECRET is still set (docs/security.md#the-legacy-hs256-window).
+ */
+export const legacyJwtEnv = {
+  JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'the old shared HS256 key, at least 32 characters: only to accept tokens issued before ' +
+        'the switch to signing keys, until LEGACY_HS256_UNTIL',
+    }),
+  ),
+  LEGACY_HS256_UNTIL: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'an ISO 8601 time (e.g. 2026-01-31T12:00:00Z): HS256 tokens of JWT_SECRET are accepted ' +
+        'until then, and refused after it',
+    }),
+  ),
+} satisfies TProperties;
+
+/** Settings of a service that verifies access tokens with auth-service's published keys. */
 export const jwtEnv = {
-  JWT_SECRET: Type.String({
-    minLength: 32,
-    description: 'the HS256 key shared with auth-service, at least 32 characters',
+  ...legacyJwtEnv,
+  JWKS_URL: Type.String({
+    pattern: '^https?://[^\\s]+$',
+    description:
+      "auth-service's public key set, e.g. http://auth-service:3001/.well-known/jwks.json",
+  }),
+  JWKS_REFRESH_MS: Type.Integer({
+    minimum: 1000,
+    default: 300000,
+    description:
+      'milliseconds after which the key set is read again (default 300000); a token with an ' +
+      'unknown kid makes it read at once, at most every 5 seconds',
+  }),
+  JWKS_MAX_STALENESS_MS: Type.Integer({
+    minimum: 1000,
+    default: 3600000,
+    description:
+      'milliseconds the last key set read stays trusted while auth-service cannot be reached ' +
+      '(default 3600000); after it every token is refused with 503',
   }),
 } satisfies TProperties;
 

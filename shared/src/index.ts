@@ -1,5 +1,7 @@
 export * from './app.js';
 export * from './auth.js';
+export * from './jwks.js';
+export * from './verifier-keys.js';
 export * from './config.js';
 export * from './db.js';
 export * from './errors.js';

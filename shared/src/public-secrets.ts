@@ -21,6 +21,17 @@ export const PUBLIC_SECRETS: readonly string[] = [
   'development-only-mfa-encryption-key-0123456789',
 ];
 
+/**
+ * The kids of the private signing keys the repository publishes: the Kubernetes development
+ * overlay's and the tests' (shared/src/testing/test-signing-keys.json). A production
+ * auth-service refuses to sign with them (auth-service/src/signing-keys-plugin.ts), as it
+ * refuses the secrets above; test/public-secrets.test.ts keeps this list in step with the files.
+ */
+export const PUBLIC_SIGNING_KEY_IDS: readonly string[] = [
+  'gZwApFrczTeC5d8Nc7q6Z4Q8aiJB9CP4BCQuol7lOQQ',
+  'G0T8TYIDDQPlCI8BhU74WUbwYzDRUX1xjLt5iksgX9Q',
+];
+
 export function isPublicSecret(value: string): boolean {
   return value.startsWith(PUBLIC_SECRET_PREFIX) || PUBLIC_SECRETS.includes(value);
 }

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceApp } from '../src/index.js';
-import { TEST_JWT_SECRET, signTestToken } from '../src/testing/index.js';
+import { StaticKeySet, type ServiceApp } from '../src/index.js';
+import { TEST_JWKS, signTestToken } from '../src/testing/index.js';
 import { testApp } from './helpers.js';
 
 const UNAUTHORIZED = { error: 'Token non valido o mancante', code: 'JWT_INVALID' };
@@ -13,7 +13,7 @@ let app: ServiceApp;
 beforeAll(async () => {
   app = await testApp({
     auth: {
-      secret: TEST_JWT_SECRET,
+      keys: new StaticKeySet(TEST_JWKS),
       unauthorized: UNAUTHORIZED,
       forbidden: FORBIDDEN,
       onVerify: (ok) => outcomes.push(ok),

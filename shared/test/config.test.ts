@@ -5,7 +5,7 @@ import { ConfigError, commonEnv, databaseEnv, jwtEnv, loadConfig } from '../src/
 const schema = Type.Object({ ...commonEnv(3001), ...databaseEnv, ...jwtEnv });
 const valid = {
   DATABASE_URL: 'postgres://auth:secret@localhost:5432/auth',
-  JWT_SECRET: 'a'.repeat(32),
+  JWKS_URL: 'http://auth-service:3001/.well-known/jwks.json',
 };
 
 describe('loadConfig', () => {
@@ -42,12 +42,12 @@ describe('loadConfig', () => {
     const problems = (error as ConfigError).problems;
     expect(problems.map((p) => p.variable).sort()).toEqual([
       'DATABASE_URL',
-      'JWT_SECRET',
+      'JWKS_URL',
       'LOG_LEVEL',
       'PORT',
     ]);
-    expect(problems.find((p) => p.variable === 'JWT_SECRET')?.expected).toMatch(
-      /^missing; expected .*at least 32/,
+    expect(problems.find((p) => p.variable === 'JWKS_URL')?.expected).toMatch(
+      /^missing; expected auth-service's public key set/,
     );
     expect(problems.find((p) => p.variable === 'PORT')?.expected).toMatch(
       /^invalid; expected a TCP port/,

@@ -3,6 +3,7 @@ import {
   loggerSettings,
   packageVersion,
   type ServiceApp,
+  verifierKeys,
 } from '@cloud-backend/shared';
 import type { Config } from './config.js';
 import { countSystemErrors } from './error-metrics.js';
@@ -33,7 +34,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
     database: { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX },
-    auth: { secret: config.JWT_SECRET },
+    auth: (log) => verifierKeys(config, log),
     docs: { description: DESCRIPTION, ui: config.NODE_ENV === 'development', tags: TAGS },
   });
   app.addHook('onError', countSystemErrors(SERVICE));

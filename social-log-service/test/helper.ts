@@ -5,7 +5,12 @@ import {
   type AuditEvent,
   type ServiceApp,
 } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, onTestDatabase, signTestToken } from '@cloud-backend/shared/testing';
+import {
+  TEST_JWT_SECRET,
+  testJwksUrl,
+  onTestDatabase,
+  signTestToken,
+} from '@cloud-backend/shared/testing';
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 
@@ -24,6 +29,7 @@ export function build(env: Record<string, string> = {}) {
         loadConfig(configSchema, {
           NODE_ENV: 'test',
           JWT_SECRET: TEST_JWT_SECRET,
+          JWKS_URL: testJwksUrl(),
           DATABASE_URL: url,
           INTERNAL_API_TOKEN: INTERNAL_TOKEN,
           ...env,

@@ -7,6 +7,7 @@ import {
   createTestDatabase,
   spawnTypeScript,
   TEST_JWT_SECRET,
+  testJwksUrl,
   waitForHttp,
 } from '@cloud-backend/shared/testing';
 import { auditEvent, INTERNAL_TOKEN } from './helper.js';
@@ -40,6 +41,7 @@ it('runs as an append-only role while the owner applies the migrations', async (
     HOST: '127.0.0.1',
     PORT: String(port),
     JWT_SECRET: TEST_JWT_SECRET,
+    JWKS_URL: testJwksUrl(),
     DATABASE_URL: serviceUrl.toString(),
     MIGRATION_DATABASE_URL: db.url,
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,

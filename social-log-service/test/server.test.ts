@@ -6,6 +6,7 @@ import {
   createTestDatabase,
   spawnTypeScript,
   TEST_JWT_SECRET,
+  testJwksUrl,
   waitForHttp,
 } from '@cloud-backend/shared/testing';
 import { auditEvent, bearer, INTERNAL_TOKEN, VALID_LOG } from './helper.js';
@@ -22,6 +23,7 @@ it('starts on an empty database, migrates it, serves, and stops cleanly on SIGTE
     HOST: '127.0.0.1',
     PORT: String(port),
     JWT_SECRET: TEST_JWT_SECRET,
+    JWKS_URL: testJwksUrl(),
     DATABASE_URL: db.url,
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
-import { signTestToken, TEST_JWT_SECRET } from '@cloud-backend/shared/testing';
+import { signTestToken, TEST_JWT_SECRET, testJwksUrl } from '@cloud-backend/shared/testing';
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { bearer, build, postLog, systemErrors, VALID_LOG as valid } from './helper.js';
@@ -156,6 +156,7 @@ describe('POST /api/social/log: database failure', () => {
     const config = loadConfig(configSchema, {
       NODE_ENV: 'test',
       JWT_SECRET: TEST_JWT_SECRET,
+      JWKS_URL: testJwksUrl(),
       DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/social_logs',
     });
     const offline = await buildApp(config, { logger: false });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { freePorts } from '@cloud-backend/shared/dev';
-import { postgresAdminUrl } from '@cloud-backend/shared/testing';
+import { postgresAdminUrl, ownSigningKeysFile } from '@cloud-backend/shared/testing';
 import { countActiveEvents } from '../../user-service/src/repositories/events.js';
 import { countActiveUsers } from '../../user-service/src/repositories/users.js';
 import { startNginx, type RunningNginx } from '../../bench/lib/nginx.js';
@@ -83,12 +83,21 @@ beforeAll(async () => {
     auth: { port: port(8), members: [host(port(3)), host(port(4))] },
     user: { port: port(9), members: [host(port(5)), host(port(6))] },
   });
-  const common = { JWT_SECRET: jwtSecret, INTERNAL_API_TOKEN: internalToken, LOG_LEVEL: 'info' };
+  const common = {
+    JWT_SECRET: jwtSecret,
+    INTERNAL_API_TOKEN: internalToken,
+    LOG_LEVEL: 'info',
+    // Both auth-service replicas sign with one key file; the rest verify with its public keys.
+    // A key of this run: a production auth-service refuses the tests' published one.
+    JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
+    JWKS_URL: `${balancer.urls.auth}/.well-known/jwks.json`,
+  };
   const nobody = `http://${host(port(10))}`;
   gateways = [0, 1, 2].map(
     (i) =>
       new ServiceProcess('gateway', port(i), {
         JWT_SECRET: jwtSecret,
+        JWKS_URL: common.JWKS_URL,
         INTERNAL_API_TOKEN: internalToken,
         AUTH_SERVICE_URL: balancer?.urls.auth ?? '',
         USER_SERVICE_URL: balancer?.urls.user ?? '',
@@ -381,7 +390,7 @@ describe('replicas behind nginx, with one Redis and one Prometheus', () => {
 
   it('records 1 000 check-ins spread over the user-service replicas once each', async () => {
     const event = await newEvent('Replicas');
-    const attendees = await createAttendees(databases?.auth ?? '', jwtSecret, 'wave', CHECK_INS);
+    const attendees = await createAttendees(databases?.auth ?? '', 'wave', CHECK_INS);
     const before = await Promise.all(
       users.map(async (u) =>
         sampleSum(await metricsOf(u), 'qr_scans_total', { status: 'success' }),
@@ -490,12 +499,7 @@ describe('replicas behind nginx, with one Redis and one Prometheus', () => {
 
   it('loses no acknowledged write when one replica of each is SIGKILLed under traffic', async () => {
     const event = await newEvent('Replicas kill');
-    const attendees = await createAttendees(
-      databases?.auth ?? '',
-      jwtSecret,
-      'kill',
-      KILL_PHASE_CHECK_INS,
-    );
+    const attendees = await createAttendees(databases?.auth ?? '', 'kill', KILL_PHASE_CHECK_INS);
     const emails = Array.from(
       { length: KILL_PHASE_REGISTRATIONS },
       (_, i) => `kill-register-${String(i)}-${String(Date.now())}@example.com`,

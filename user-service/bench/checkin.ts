@@ -7,25 +7,25 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig, runMigrations } from '@cloud-backend/shared';
-import { createSigner } from 'fast-jwt';
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { benchDatabase } from '../../bench/lib/postgres.js';
+// The tests' signing key and its key set server: this measures scans, not key handling.
+import { signTestToken, startTestJwksServer } from '../../shared/src/testing/tokens.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
+// user-service's QR-token key seed.
 const JWT_SECRET = randomBytes(32).toString('hex');
-const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 3600_000 });
 
-/** An access token as auth-service issues it. */
+/** An access token as auth-service issues it (EdDSA, with a kid). */
 function accessToken(userId: number, role = 'user'): string {
-  return sign({
+  return signTestToken({
     user_id: userId,
     role,
     email: `u${userId}@example.com`,
     name: `U${userId}`,
     surname: 'Bench',
     identifier: `u${userId}`,
-    typ: 'access',
   });
 }
 
@@ -61,10 +61,12 @@ async function main() {
     log: pino({ level: 'silent' }),
   });
 
+  const jwks = await startTestJwksServer();
   const app = await buildApp(
     loadConfig(configSchema, {
       NODE_ENV: 'production',
       JWT_SECRET,
+      JWKS_URL: jwks.url,
       DATABASE_URL: databaseUrl,
       USER_SYNC_INTERVAL_SECONDS: '0',
     }),
@@ -167,6 +169,7 @@ async function main() {
     if (!results.ok) process.exitCode = 1;
   } finally {
     await app.close();
+    await jwks.stop();
     await db.stop();
   }
 }

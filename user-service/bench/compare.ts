@@ -6,7 +6,8 @@
  *
  * BASELINE_DIR is a copy of user-service (src/, migrations/, package.json) at the version to
  * compare with, placed where it resolves this repository's packages (a node_modules symlink
- * next to it). Both versions run as their own processes, each on its own database of one
+ * next to it); it must verify access tokens with JWKS_URL (a version from before the switch to
+ * signing keys knows only HS256 and refuses the stack's tokens). Both versions run as their own processes, each on its own database of one
  * PostgreSQL, configured as in production (AUTH_DATABASE_URL set), and take turns on the same
  * bursts, straight over HTTP, or with BENCH_EDGE=1 through a gateway and nginx of their own
  * (HTTPS, a new connection per scan, as bench/checkin.ts):

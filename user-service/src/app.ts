@@ -7,6 +7,7 @@ import {
   type AuthOptions,
   type LoggerSettings,
   type ServiceApp,
+  verifierKeys,
 } from '@cloud-backend/shared';
 import { assertTimeZone, trustProxySetting, type Config } from './config.js';
 import { MESSAGES } from './messages.js';
@@ -67,8 +68,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Each verified request also refreshes the caller's local users row; an account deleted in
   // auth-service stops here, even with an unexpired token.
+  const keys = verifierKeys(config, app.log);
   const auth = (unauthorized: AuthOptions['unauthorized']): AuthOptions => ({
-    secret: config.JWT_SECRET,
+    ...keys,
     unauthorized,
     forbidden: MESSAGES.adminRequired,
     isSessionActive: (claims: AccessTokenClaims) => app.userSync.ensure(claims),

@@ -1,5 +1,10 @@
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, onTestDatabase, signTestToken } from '@cloud-backend/shared/testing';
+import {
+  TEST_JWT_SECRET,
+  testJwksUrl,
+  onTestDatabase,
+  signTestToken,
+} from '@cloud-backend/shared/testing';
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import type { LightMyRequestResponse } from 'fastify';
@@ -15,6 +20,7 @@ export function build(env: Record<string, string> = {}) {
         loadConfig(configSchema, {
           NODE_ENV: 'test',
           JWT_SECRET: TEST_JWT_SECRET,
+          JWKS_URL: testJwksUrl(),
           DATABASE_URL: url,
           USER_SYNC_INTERVAL_SECONDS: '0',
           ...env,

@@ -5,6 +5,7 @@ import {
   TEST_JWT_SECRET,
   createTestDatabase,
   migrateTestDatabase,
+  testJwksUrl,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
 import { buildApp } from '../src/app.js';
@@ -30,6 +31,7 @@ describe('GET /qr/admin/events/:event_id/live', () => {
       loadConfig(configSchema, {
         NODE_ENV: 'test',
         JWT_SECRET: TEST_JWT_SECRET,
+        JWKS_URL: testJwksUrl(),
         DATABASE_URL: database.url,
         USER_SYNC_INTERVAL_SECONDS: '0',
         LIVE_HEARTBEAT_MS: '300',

@@ -55,6 +55,16 @@ export function routeTable(app: FastifyInstance, upstreams: Upstreams): Route[] 
       ...publicPost,
       limits: [app.registerRateLimit],
     },
+    // The public keys of access tokens (docs/security.md#access-token-keys), at the well-known
+    // path clients and other verifiers look for.
+    {
+      upstream: auth,
+      prefix: '/.well-known/jwks.json',
+      rewritePrefix: '/.well-known/jwks.json',
+      access: 'public',
+      methods: ['GET', 'HEAD'],
+      exact: true,
+    },
     { upstream: auth, prefix: '/auth/admin', rewritePrefix: '/admin', access: 'admin' },
     { upstream: auth, prefix: '/auth', rewritePrefix: '', access: 'public' },
     { upstream: auth, prefix: '/admin', rewritePrefix: '/admin', access: 'admin' },

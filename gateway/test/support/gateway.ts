@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, signTestToken } from '@cloud-backend/shared/testing';
+import { TEST_JWT_SECRET, testJwksUrl, signTestToken } from '@cloud-backend/shared/testing';
 import type { DestinationStream } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { configSchema } from '../../src/config.js';
@@ -21,6 +21,7 @@ export async function buildGateway(
   const config = loadConfig(configSchema, {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
+    JWKS_URL: testJwksUrl(),
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
     REVOCATION_POLL_MS: '100',
     RATE_LIMIT_GLOBAL_MAX: '100000',

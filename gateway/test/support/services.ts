@@ -1,5 +1,10 @@
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, onTestDatabase } from '@cloud-backend/shared/testing';
+import {
+  TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
+  testJwksUrl,
+  onTestDatabase,
+} from '@cloud-backend/shared/testing';
 import { buildApp as buildAuth } from '../../../auth-service/src/app.js';
 import { configSchema as authConfig } from '../../../auth-service/src/config.js';
 import { ensureAdmin } from '../../../auth-service/src/domain/admin-bootstrap.js';
@@ -34,6 +39,9 @@ export async function startServices(): Promise<Services> {
   const common = {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
+    // auth-service signs with the test key; the others verify with the test run's key set.
+    JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+    JWKS_URL: testJwksUrl(),
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
   };
   const [auth, user, socialLog, dashboard] = await Promise.all([

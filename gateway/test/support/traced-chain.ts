@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { trace } from '@opentelemetry/api';
 import { loadConfig, startTracing, type ServiceApp, type Tracing } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, onTestDatabase } from '@cloud-backend/shared/testing';
+import { TEST_JWT_SECRET, onTestDatabase, testJwksUrl } from '@cloud-backend/shared/testing';
 import { buildApp as buildUser } from '../../../user-service/src/app.js';
 import { configSchema as userConfig } from '../../../user-service/src/config.js';
 import { echoUpstream, type EchoUpstream } from './echo-upstream.js';
@@ -54,6 +54,7 @@ export async function startChain(env: Record<string, string>): Promise<Chain> {
         loadConfig(userConfig, {
           NODE_ENV: 'test',
           JWT_SECRET: TEST_JWT_SECRET,
+          JWKS_URL: testJwksUrl(),
           INTERNAL_API_TOKEN: INTERNAL_TOKEN,
           DATABASE_URL: url,
           USER_SYNC_INTERVAL_SECONDS: '0',

@@ -3,6 +3,7 @@ import {
   loggerSettings,
   packageVersion,
   type ServiceApp,
+  verifierKeys,
 } from '@cloud-backend/shared';
 import type { Config } from './config.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -26,7 +27,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     service: SERVICE,
     version: packageVersion(import.meta.url),
     logger: options.logger === false ? false : loggerSettings(config),
-    auth: { secret: config.JWT_SECRET },
+    auth: (log) => verifierKeys(config, log),
     docs: {
       description: DESCRIPTION,
       ui: config.NODE_ENV === 'development',

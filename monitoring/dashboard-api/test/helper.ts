@@ -1,5 +1,5 @@
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET, signTestToken } from '@cloud-backend/shared/testing';
+import { TEST_JWT_SECRET, testJwksUrl, signTestToken } from '@cloud-backend/shared/testing';
 
 import { buildApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
@@ -9,6 +9,7 @@ export async function build(env: Record<string, string> = {}): Promise<ServiceAp
   const config = loadConfig(configSchema, {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
+    JWKS_URL: testJwksUrl(),
     ...env,
   });
   return buildApp(config, { logger: false });

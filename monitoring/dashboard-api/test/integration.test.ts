@@ -4,6 +4,7 @@ import type { ServiceApp } from '@cloud-backend/shared';
 import { freePort } from '@cloud-backend/shared/dev';
 import {
   TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
   spawnTypeScript,
   waitForHttp,
   type SpawnedProcess,
@@ -87,6 +88,7 @@ describe("against Debian's Prometheus scraping running services", () => {
       PORT: String(authPort),
       DATABASE_URL: dbs.auth.url,
       JWT_SECRET: TEST_JWT_SECRET,
+      JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
       BCRYPT_COST: '4',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',

@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../dev/index.js';
 import { ORIGINAL_DATABASES, ORIGINAL_OWNER_PASSWORD } from './original/databases.js';
 import { startTestBuild } from './prebuilt.js';
+import { startTestJwksServer } from './tokens.js';
 
 import './provided-context.js';
 
@@ -48,25 +49,37 @@ async function createOriginalOwners(adminUrl: string): Promise<void> {
 }
 
 /**
- * Vitest global setup: one real PostgreSQL for the whole run, and a folder for the bundles of the
- * entry points tests start as processes (prebuilt.ts). TEST_DATABASE_URL (a superuser URL)
+ * Vitest global setup: one real PostgreSQL for the whole run, a folder for the bundles of the
+ * entry points tests start as processes (prebuilt.ts) and the JWKS server that publishes the
+ * test signing key (tokens.ts). TEST_DATABASE_URL (a superuser URL)
  * points the run at an existing server instead of the embedded one.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [build, postgres] = await Promise.allSettled([startTestBuild(), startPostgres(project)]);
-  const teardowns = [build, postgres].flatMap((started) =>
+  const [build, postgres, jwks] = await Promise.allSettled([
+    startTestBuild(),
+    startPostgres(project),
+    startTestJwks(project),
+  ]);
+  const teardowns = [build, postgres, jwks].flatMap((started) =>
     started.status === 'fulfilled' ? [started.value] : [],
   );
   const teardown = async () => {
     for (const stop of teardowns) await stop();
   };
-  for (const started of [postgres, build]) {
+  for (const started of [postgres, build, jwks]) {
     if (started.status === 'rejected') {
       await teardown();
       throw started.reason;
     }
   }
   return teardown;
+}
+
+/** The key set test tokens are verified with (testing/tokens.ts), for the whole run. */
+async function startTestJwks(project: TestProject): Promise<() => Promise<void>> {
+  const jwks = await startTestJwksServer();
+  project.provide('testJwksUrl', jwks.url);
+  return jwks.stop;
 }
 
 async function startPostgres(project: TestProject): Promise<() => Promise<void>> {

@@ -1,5 +1,6 @@
 export * from './database.js';
 export * from './tokens.js';
+export * from './jwks-url.js';
 export * from './processes.js';
 export { entryArguments } from './prebuilt.js';
 export * from './service-basics.js';

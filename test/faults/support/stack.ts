@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '@cloud-backend/shared/dev';
-import { spawnTypeScript, waitForHttp, type SpawnedProcess } from '@cloud-backend/shared/testing';
+import {
+  ownSigningKeysFile,
+  spawnTypeScript,
+  waitForHttp,
+  type SpawnedProcess,
+} from '@cloud-backend/shared/testing';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -175,6 +180,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const common = {
     JWT_SECRET: jwtSecret,
     INTERNAL_API_TOKEN: internalToken,
+    // auth-service signs with a key of this run (a production process refuses the tests'
+    // published one); the others verify with its published keys.
+    JWT_SIGNING_KEYS_FILE: ownSigningKeysFile(),
+    JWKS_URL: `http://127.0.0.1:${String(authPort)}/.well-known/jwks.json`,
     ...options.serviceEnv,
   };
   const auth = new ServiceProcess('auth-service', authPort, {
@@ -198,6 +207,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const gatewayEnv = {
     JWT_SECRET: jwtSecret,
+    JWKS_URL: common.JWKS_URL,
     INTERNAL_API_TOKEN: internalToken,
     AUTH_SERVICE_URL: auth.url,
     USER_SERVICE_URL: user.url,

@@ -65,12 +65,11 @@ export interface Attendee {
 
 /**
  * `count` accounts written straight into auth's users table, each with an access token signed
- * as auth-service signs them (its secret, a session id): set-up, not under test, and a
- * thousand bcrypt logins would cost more than the whole test.
+ * as auth-service signs them (the key of ownSigningKeysFile() its replicas hold, a session id):
+ * set-up, not under test, and a thousand bcrypt logins would cost more than the whole test.
  */
 export async function createAttendees(
   authDb: string,
-  jwtSecret: string,
   prefix: string,
   count: number,
 ): Promise<Attendee[]> {
@@ -99,7 +98,7 @@ export async function createAttendees(
         sid: randomUUID(),
         jti: randomUUID(),
       },
-      { secret: jwtSecret },
+      { ownKey: true },
     ),
   }));
 }

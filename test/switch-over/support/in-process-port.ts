@@ -1,6 +1,10 @@
 import { pino } from 'pino';
 import { loadConfig, runMigrations, type ServiceApp } from '@cloud-backend/shared';
-import { TEST_JWT_SECRET } from '@cloud-backend/shared/testing';
+import {
+  TEST_JWT_SECRET,
+  TEST_SIGNING_KEYS_FILE,
+  testJwksUrl,
+} from '@cloud-backend/shared/testing';
 import { buildApp as buildAuth } from '../../../auth-service/src/app.js';
 import { configSchema as authConfig } from '../../../auth-service/src/config.js';
 import { buildApp as buildSocialLog } from '../../../social-log-service/src/app.js';
@@ -45,6 +49,9 @@ export async function startPortInProcess(databases: PortDatabases): Promise<InPr
   const common = {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
+    // auth-service signs with the test key; the others verify with the test run's key set.
+    JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+    JWKS_URL: testJwksUrl(),
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
   };
   const apps: ServiceApp[] = [];

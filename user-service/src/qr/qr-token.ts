@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { ConfigError } from '@cloud-backend/shared';
 
 export const QR_ISSUER = 'attendance-system';
 export const QR_TOKEN_TYPE = 'attendance_qr';
@@ -17,10 +18,17 @@ export const MAX_QR_TOKEN_LENGTH = 4096;
 
 /**
  * The key QR tokens are signed with (docs/compatibility.md#fix-qr-token): QR_SECRET, or one
- * derived from JWT_SECRET.
+ * derived from JWT_SECRET. Access tokens no longer use JWT_SECRET (docs/security.md), but QR
+ * codes already printed were signed with the derived key, so JWT_SECRET stays its seed until
+ * QR_SECRET is set.
  */
-export function deriveQrKey(jwtSecret: string, qrSecret: string | undefined): Buffer {
+export function deriveQrKey(jwtSecret: string | undefined, qrSecret: string | undefined): Buffer {
   if (qrSecret !== undefined) return Buffer.from(qrSecret, 'utf8');
+  if (jwtSecret === undefined) {
+    throw new ConfigError([
+      { variable: 'QR_SECRET', expected: 'missing; expected the QR-token key (or JWT_SECRET)' },
+    ]);
+  }
   return createHmac('sha256', jwtSecret).update(KEY_LABEL).digest();
 }
 
