@@ -155,6 +155,7 @@ export const en = {
     REGISTER_SUCCESS: 'Registration complete.',
     REQUEST_TIMEOUT: 'The request took too long.',
     REVOCATIONS_UNAVAILABLE: 'Sign-ins cannot be checked for a moment. Try again shortly.',
+    SIGNING_KEYS_UNAVAILABLE: 'Sign-ins cannot be verified for a moment. Try again shortly.',
     SELF_DELETE_FORBIDDEN: 'You cannot delete your own account.',
     SESSIONS_REVOKED: 'The sessions were ended.',
     SESSION_ENDED: 'The session was ended.',

@@ -162,6 +162,8 @@ export const it = {
     REQUEST_TIMEOUT: 'La richiesta ha impiegato troppo tempo.',
     REVOCATIONS_UNAVAILABLE:
       'Gli accessi non si possono verificare per un momento. Riprova tra poco.',
+    SIGNING_KEYS_UNAVAILABLE:
+      'Gli accessi non possono essere verificati per un momento. Riprova tra poco.',
     SELF_DELETE_FORBIDDEN: 'Non puoi eliminare il tuo stesso account.',
     SESSIONS_REVOKED: 'Le sessioni sono state chiuse.',
     SESSION_ENDED: 'La sessione è stata chiusa.',
