@@ -23,6 +23,8 @@ export interface ReceivedQuery {
 export interface FakePrometheus {
   url: string;
   received: ReceivedQuery[];
+  /** The most queries that were waiting for their answer at one time. */
+  readonly peakOpen: number;
   /** Records (or replaces) the answer to a query, matched by its exact text. */
   answer(query: string, answer: Answer): void;
   close(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startFakePrometheus(
   const recorded = new Map(Object.entries(answers));
   const received: ReceivedQuery[] = [];
   const open = new Set<ServerResponse>();
+  let peakOpen = 0;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://fake');
     if (url.pathname !== `${prefix}/api/v1/query`) {
@@ -74,6 +77,7 @@ export async function startFakePrometheus(
       authorization: request.headers.authorization,
     });
     open.add(response);
+    peakOpen = Math.max(peakOpen, open.size);
     response.on('close', () => open.delete(response));
     reply(recorded.get(query) ?? options.otherwise, response);
   });
@@ -82,6 +86,9 @@ export async function startFakePrometheus(
   return {
     url: `http://127.0.0.1:${String(port)}${prefix}`,
     received,
+    get peakOpen() {
+      return peakOpen;
+    },
     answer: (query, answer) => recorded.set(query, answer),
     async close() {
       for (const response of open) response.destroy();
