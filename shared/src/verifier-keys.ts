@@ -4,7 +4,7 @@ import { RemoteKeySet } from './jwks.js';
 
 // A token naming a kid the verifier does not hold makes it read the set again, at most this
 // often: a stream of forged kids costs auth-service one request per verifier per 5 seconds.
-const MIN_REFETCH_MS = 5000;
+export const MIN_REFETCH_MS = 5000;
 const FETCH_TIMEOUT_MS = 5000;
 
 export interface LegacyJwtConfig {
