@@ -132,7 +132,7 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     expect(Number(recorded.last_success)).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(Number(recorded.last_size)).toBe(statSync(join(backups, files[0] ?? '')).size);
     expect(recorded.suspicious).toBe('0');
-  });
+  }, 120_000);
 
   it('restores into a scratch database with the same rows, triggers included', async () => {
     const [file] = dumps();
@@ -206,7 +206,7 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     ]);
     expect(kept).toContain(good);
     expect(existsSync(join(backups, 'other_db_2020-01-01_02-00-00.sql.gz'))).toBe(true);
-  });
+  }, 120_000);
 
   it('never lets a failed or truncated dump replace or rotate out a good one', () => {
     const before = dumps();
@@ -246,7 +246,7 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     expect(readdirSync(backups).filter((name) => name.endsWith('.partial'))).toEqual([]);
     expect(state().last_success).toBe(lastSuccess);
     expect(state().last_attempt_ok).toBe('0');
-  });
+  }, 120_000);
 
   it('serves the state as pg_backup_* metrics', () => {
     const result = run('node', [repoPath('pg-backup/pg-backup.js'), 'metrics'], {
@@ -314,7 +314,7 @@ describe('pg-backup: backup.sh and restore.sh against a real PostgreSQL', () => 
     expect(readFileSync(join(backups, '.state', `${database}.counts`), 'utf8')).toContain(
       'public.social_logs\t0\n',
     );
-  });
+  }, 120_000);
 
   it('refuses a BACKUP_MAX_SHRINK that is not a percentage, in one line', () => {
     const refused = backup({ BACKUP_MAX_SHRINK: '150' });
@@ -374,7 +374,7 @@ describe('pg-backup: a dump that passes every file check but does not restore', 
     const recorded = readFileSync(join(backups, '.state', `${database}.prom-state`), 'utf8');
     expect(recorded).toContain('last_attempt_ok=0');
     expect(recorded).not.toContain('last_success=');
-  });
+  }, 120_000);
 });
 
 describe('pg-backup: schedule', () => {
