@@ -7,7 +7,7 @@ import type { OpenApiDocument } from './types.js';
 /**
  * The public document from documents in hand, without a running gateway: what the web app's
  * type generator (frontend/scripts/api-types.ts) and the route fuzzer use. The route table is
- * read with placeholder upstreams; only its prefixes, rewrites, methods and checks matter here
+ * read with stand-in upstream addresses; only its prefixes, rewrites, methods and checks matter here
  * (its rate-limit hooks are never called).
  */
 export function publicDocumentFrom(input: {
