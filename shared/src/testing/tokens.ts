@@ -54,31 +54,25 @@ export function ownSigningKeysFile(): string {
   });
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   ownKeysFile = path;
-  ownSigner = createSigner({
-    key: createPrivateKey({ key: { ...key, d: jwk.d }, format: 'jwk' })
-      .export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
-    algorithm: 'EdDSA',
-    kid: stored.kid,
-  });
+  ownSigner = ed25519Signer({ x: key.x, d: jwk.d ?? '', kid: stored.kid });
   return path;
 }
 
 /** The public set verifiers under test are given. */
 export const TEST_JWKS: JwkSet = { keys: [publicJwk(TEST_SIGNING_KEY)] };
 
-const TEST_PRIVATE_PEM = createPrivateKey({
-  key: { kty: 'OKP', crv: 'Ed25519', x: TEST_SIGNING_KEY.x, d: TEST_SIGNING_KEY.d },
-  format: 'jwk',
-})
-  .export({ type: 'pkcs8', format: 'pem' })
-  .toString();
+/** An EdDSA access-token signer for an Ed25519 private key given as JWK parts. */
+function ed25519Signer(key: { x: string; d: string; kid: string }) {
+  const pem = createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d },
+    format: 'jwk',
+  })
+    .export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  return createSigner({ key: pem, algorithm: 'EdDSA', kid: key.kid });
+}
 
-const testSigner = createSigner({
-  key: TEST_PRIVATE_PEM,
-  algorithm: 'EdDSA',
-  kid: TEST_SIGNING_KEY.kid,
-});
+const testSigner = ed25519Signer(TEST_SIGNING_KEY);
 
 /**
  * A JWKS server holding TEST_JWKS, on loopback (the global setup starts one per test run; each
