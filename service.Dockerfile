@@ -18,6 +18,7 @@ COPY user-service/package.json user-service/
 COPY social-log-service/package.json social-log-service/
 COPY monitoring/dashboard-api/package.json monitoring/dashboard-api/
 COPY frontend/package.json frontend/
+COPY tools/typecheck/package.json tools/typecheck/
 
 # Before any ARG of the service: BuildKit runs this stage once for every image.
 FROM manifests AS deps
