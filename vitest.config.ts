@@ -113,7 +113,13 @@ export default defineConfig({
       })),
       {
         ...shared,
-        test: { ...shared.test, name: 'repository', dir: 'test', include: ['**/*.test.ts'] },
+        test: {
+          ...shared.test,
+          name: 'repository',
+          isolate: false,
+          dir: 'test',
+          include: ['**/*.test.ts'],
+        },
       },
     ],
   },
