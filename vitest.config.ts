@@ -79,8 +79,7 @@ class LongestFirst extends BaseSequencer {
 // Fastify, pg, TypeBox and the service's modules load once per worker rather than once per
 // file, which took about 40% of these files' CPU. Each file still builds its own apps on its
 // own databases, spies are restored, and the metrics registry is the process's in either case.
-// The repository's tests (processes, nginx, the environment of make dev) and the web app's
-// (Chromium) keep a fresh process per file.
+// The repository's tests (below) run that way too; the web app's keep a fresh process per file.
 const REUSED = new Set([
   'shared',
   'gateway',
