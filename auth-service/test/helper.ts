@@ -18,23 +18,26 @@ export const INTERNAL_TOKEN = 'internal-test-token-0123456789abcdef0123';
  * wrong passwords is raised out of their way; brute-force.test.ts tests it.
  */
 export function build(env: Record<string, string> = {}) {
-  return onTestDatabase(
-    'auth_service',
-    (url) =>
-      buildApp(
-        loadConfig(configSchema, {
-          NODE_ENV: 'test',
-          JWT_SECRET: TEST_JWT_SECRET,
-          JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
-          DATABASE_URL: url,
-          BCRYPT_COST: '4',
-          INTERNAL_API_TOKEN: INTERNAL_TOKEN,
-          ADDRESS_FAILURE_LIMIT: '1000',
-          ...env,
-        }),
-        { logger: false },
-      ),
-    MIGRATIONS,
+  return onTestDatabase('auth_service', (url) => buildOn(url, env), MIGRATIONS);
+}
+
+/**
+ * The same app on a database that exists (another app's, for other settings on the same data);
+ * closing it leaves the database.
+ */
+export function buildOn(databaseUrl: string, env: Record<string, string> = {}) {
+  return buildApp(
+    loadConfig(configSchema, {
+      NODE_ENV: 'test',
+      JWT_SECRET: TEST_JWT_SECRET,
+      JWT_SIGNING_KEYS_FILE: TEST_SIGNING_KEYS_FILE,
+      DATABASE_URL: databaseUrl,
+      BCRYPT_COST: '4',
+      INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+      ADDRESS_FAILURE_LIMIT: '1000',
+      ...env,
+    }),
+    { logger: false },
   );
 }
 

@@ -2,7 +2,7 @@ import bcrypt from 'bcrypt';
 import { createDecoder } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_SIGNING_KEY } from '@cloud-backend/shared/testing';
-import { build, login, newUser, register, type App, type Session } from './helper.js';
+import { build, buildOn, login, newUser, register, type App, type Session } from './helper.js';
 
 let app: App;
 beforeAll(async () => {
@@ -191,9 +191,10 @@ describe('POST /login', () => {
   });
 
   it('re-hashes a cost-10 hash (the original) with BCRYPT_COST on a successful login', async () => {
-    const strong = await build({ BCRYPT_COST: '11' });
+    // The same database, served with a higher cost.
+    const strong = await buildOn(app.db.options.connectionString ?? '', { BCRYPT_COST: '11' });
     const user = newUser();
-    const created = await register(strong, user);
+    const created = await register(app, user);
     await strong.db.query('UPDATE users SET password = $2 WHERE id = $1', [
       created.id,
       await bcrypt.hash(user.password, 10),

@@ -7,6 +7,7 @@ import { loadConfig, runMigrations } from '@cloud-backend/shared';
 import {
   AUTH_CHAIN_VARIANT_NAMES,
   buildOriginalAuthDatabase,
+  copyTestDatabase,
   createTestDatabase,
   migrateTestDatabase,
   ORIGINAL_AUTH_ACCOUNTS,
@@ -17,6 +18,7 @@ import {
   TEST_SIGNING_KEYS_FILE,
   ownSigningKeysFile,
   waitForHttp,
+  type AuthChainVariant,
   type OriginalAuthAccount,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -31,10 +33,35 @@ import { bearer, login, MIGRATIONS, newUser, type App } from './helper.js';
 // real migrations and served by the app.
 
 const AUTH_DIR = fileURLToPath(new URL('..', import.meta.url));
-// The original's own cost: logins verify its hashes without re-hashing them. Every account
-// logging in with every identifier it used, and the re-hash to a higher cost, are checked for
-// each history through the gateway in test/switch-over/.
-const BCRYPT_COST = 10;
+// For the hashes this file makes (registrations, the dummy of a login): a cost below the
+// original's 10, so logins verify its cost-10 hashes without re-hashing them (only a lower
+// stored cost is upgraded). Every account logging in with every identifier it used, and the
+// re-hash to a higher cost, are checked for each history through the gateway in
+// test/switch-over/.
+const BCRYPT_COST = 4;
+
+const built = new Map<AuthChainVariant, Promise<TestDatabase>>();
+
+/**
+ * A database as the original left it after `variant`'s history, of the test's own. Each history
+ * is built once in this file (some forty rows, its SQL files, its logins verified with bcrypt at
+ * cost 10) and copied for every test that needs it.
+ */
+async function originalAuthDatabase(variant: AuthChainVariant, prefix: string) {
+  let source = built.get(variant);
+  if (!source) {
+    source = createTestDatabase('auth_original').then(async (db) => {
+      await buildOriginalAuthDatabase(db.url, variant);
+      return db;
+    });
+    built.set(variant, source);
+  }
+  return copyTestDatabase(await source, prefix);
+}
+
+afterAll(async () => {
+  await Promise.all([...built.values()].map(async (source) => (await source).drop()));
+});
 
 /** Usernames the upgrade generates for accounts without one: never another's, in any case. */
 const GENERATED_USERNAMES: Record<number, string> = {
@@ -147,8 +174,7 @@ describe.each(AUTH_CHAIN_VARIANT_NAMES)('upgrading an original auth database (%s
   let logsBefore: number;
 
   beforeAll(async () => {
-    db = await createTestDatabase('auth_upgrade');
-    await buildOriginalAuthDatabase(db.url, variant);
+    db = await originalAuthDatabase(variant, 'auth_upgrade');
     logsBefore = (await everything(db.url)).logs.length;
     await migrateTestDatabase(db.url, MIGRATIONS);
     app = await appOn(db.url);
@@ -331,8 +357,7 @@ describe('wrong passwords on an identifier naming several accounts', () => {
   let db: TestDatabase;
   let app: App;
   beforeAll(async () => {
-    db = await createTestDatabase('auth_upgrade_lockout');
-    await buildOriginalAuthDatabase(db.url, 'fresh');
+    db = await originalAuthDatabase('fresh', 'auth_upgrade_lockout');
     await migrateTestDatabase(db.url, MIGRATIONS);
     app = await appOn(db.url, { LOCKOUT_THRESHOLD: '2' });
   }, 120_000);
@@ -381,9 +406,8 @@ describe('wrong passwords on an identifier naming several accounts', () => {
 
 describe('rolling the upgrade back', () => {
   it('never deletes an account or a log entry, gives the e-mails back as typed, and upgrades again the same way', async () => {
-    const db = await createTestDatabase('auth_upgrade_down');
+    const db = await originalAuthDatabase('hand-made-log-columns', 'auth_upgrade_down');
     try {
-      await buildOriginalAuthDatabase(db.url, 'hand-made-log-columns');
       const original = await everything(db.url);
       await migrateTestDatabase(db.url, MIGRATIONS);
       const upgraded = await everything(db.url);
@@ -418,8 +442,7 @@ describe('rolling the upgrade back', () => {
 describe('auth-service starting on an original database', () => {
   let db: TestDatabase;
   beforeAll(async () => {
-    db = await createTestDatabase('auth_upgrade_start');
-    await buildOriginalAuthDatabase(db.url, 'hand-made');
+    db = await originalAuthDatabase('hand-made', 'auth_upgrade_start');
   }, 120_000);
   afterAll(() => db.drop());
 

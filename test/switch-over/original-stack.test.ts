@@ -69,8 +69,11 @@ describe('the port started on an original deployment', () => {
 
   it('a second start changes nothing', async () => {
     const before = await fingerprints([original.auth.url, original.user.url]);
-    await Promise.all([stack.auth.stop(), stack.user.stop(), stack.socialLog.stop()]);
-    await Promise.all([stack.auth.start(), stack.user.start(), stack.socialLog.start()]);
+    // auth-service and user-service, whose databases are compared. social-log-service's
+    // second start on the original's hand-made table is original-variants.test.ts's, whose
+    // deployments all have that table: a third process here would show nothing more.
+    await Promise.all([stack.auth.stop(), stack.user.stop()]);
+    await Promise.all([stack.auth.start(), stack.user.start()]);
     expect(await fingerprints([original.auth.url, original.user.url])).toEqual(before);
     expect(stack.user.output()).toMatch(/"applied":\[\][^\n]*0 migration\(s\) applied/);
   }, 120_000);

@@ -27,6 +27,7 @@ export interface PortDatabases {
 }
 
 export interface InProcessPort {
+  /** The gateway's URL ('' when started without one). */
   gateway: string;
   /** The migrations each service applied at this start, by service. */
   applied: Record<keyof PortDatabases, string[]>;
@@ -38,8 +39,13 @@ export interface InProcessPort {
  * auth-service, user-service and social-log-service on the given databases, behind a gateway,
  * each on a real port. The process-per-service start is in original-stack.test.ts; this one
  * serves the shapes that need the same checks without the cost of four processes each.
+ * `withGateway: false` for a start that only shows what the services' start-up does to their
+ * databases: the gateway has none.
  */
-export async function startPortInProcess(databases: PortDatabases): Promise<InProcessPort> {
+export async function startPortInProcess(
+  databases: PortDatabases,
+  { withGateway = true } = {},
+): Promise<InProcessPort> {
   const log = pino({ level: 'silent' });
   const applied = {
     auth: await runMigrations({ databaseUrl: databases.auth, dir: MIGRATIONS.auth, log }),
@@ -66,9 +72,10 @@ export async function startPortInProcess(databases: PortDatabases): Promise<InPr
       loadConfig(authConfig, {
         ...common,
         DATABASE_URL: databases.auth,
-        // The original's own cost: logins verify its hashes without re-hashing them (the
-        // re-hash to a higher cost is checked once, in original-stack.test.ts).
-        BCRYPT_COST: '10',
+        // Below the original's cost 10: logins verify its hashes without re-hashing them (only
+        // a lower stored cost is upgraded; the re-hash to a higher cost is checked once, in
+        // original-stack.test.ts), and a hash this service makes itself costs little.
+        BCRYPT_COST: '4',
         SOCIAL_LOG_SERVICE_URL: socialUrl,
       }),
       { logger: false },
@@ -85,6 +92,10 @@ export async function startPortInProcess(databases: PortDatabases): Promise<InPr
     );
     apps.push(user);
     const [authUrl, userUrl] = await Promise.all([listen(auth), listen(user)]);
+    const close = async () => {
+      await Promise.all(apps.reverse().map((app) => app.close()));
+    };
+    if (!withGateway) return { gateway: '', applied, close };
     const gateway = await buildGateway({
       AUTH_SERVICE_URL: authUrl,
       USER_SERVICE_URL: userUrl,
@@ -95,9 +106,7 @@ export async function startPortInProcess(databases: PortDatabases): Promise<InPr
     return {
       gateway: await listen(gateway),
       applied,
-      close: async () => {
-        await Promise.all(apps.reverse().map((app) => app.close()));
-      },
+      close,
     };
   } catch (err) {
     await Promise.all(apps.map((app) => app.close()));
