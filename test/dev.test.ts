@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINARY_CACHE, DATA_HOME, freePorts } from '@cloud-backend/shared/dev';
-import { waitForHttp } from '@cloud-backend/shared/testing';
+// Its one helper's module rather than the testing index, which loads every fixture and helper.
+import { waitForHttp } from '@cloud-backend/shared/testing/processes';
 import {
   developerEnvironment,
   running,
