@@ -174,9 +174,9 @@ async function main(): Promise<void> {
   }
   if (isStopping()) return;
 
-  say('building the web app');
-  const buildProblem = await buildFrontend(settings.frontendDir);
-  if (buildProblem) warn(`${buildProblem}; the API starts without it`);
+  const build = await buildFrontend(settings.frontendDir, () => say('building the web app'));
+  if ('problem' in build) warn(`${build.problem}; the API starts without it`);
+  else if (build.outcome === 'unchanged') say('the web app is unchanged since its last build');
   if (isStopping()) return;
 
   const admin = devAdmin(process.env, secrets.adminPassword);

