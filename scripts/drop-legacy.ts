@@ -11,6 +11,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+// How the repository starts a TypeScript entry point as a process: through tsx, as make runs
+// it, or in a test run from the run's bundle of it (prebuilt.ts explains why).
+import { entryArguments } from '../shared/src/testing/prebuilt.js';
 import { ImportError, oneLine } from './import-original/errors.js';
 import { openComposeTarget } from './import-original/target-compose.js';
 import { openDevTarget } from './import-original/target-dev.js';
@@ -33,13 +36,7 @@ async function main(): Promise<number> {
     ];
     const child = spawn(
       process.execPath,
-      [
-        '--conditions=@cloud-backend/source',
-        '--import',
-        'tsx',
-        'src/legacy/drop-legacy-command.ts',
-        ...args,
-      ],
+      [...entryArguments('src/legacy/drop-legacy-command.ts', USER_SERVICE), ...args],
       {
         cwd: USER_SERVICE,
         env: { ...env, DATABASE_URL: url, MIGRATION_DATABASE_URL: '' },

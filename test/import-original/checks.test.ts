@@ -4,11 +4,13 @@
  * legacy.unmapped_rows. Shown on the fixture's original database, upgraded by the real
  * migrations, then with one check-in taken away or altered as a faulty upgrade would.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   migrateTestDatabase,
+  postgresAdminUrl,
   PRE_0008_STATUSES,
   pre0008TableStatements,
   storedTableName,
@@ -23,20 +25,64 @@ import { CHECKINS, EVENTS, ORIGINAL_SQL, ORPHAN_ROWS, TABLES } from './support/o
 
 const MIGRATIONS = new URL('../../user-service/migrations/', import.meta.url);
 
+let upgraded: TestDatabase;
 let db: TestDatabase;
 let client: pg.Client;
 let before: UsersBefore;
 
-/** The fixture's original user database, with `more` SQL run on it before the snapshot. */
+/**
+ * The fixture's original user database, with `more` SQL run on it before the snapshot (which
+ * the check keeps in the database itself), then upgraded. Built once per group of tests; each
+ * test gets a copy of its own (cloneUpgraded), as the tests alter what the upgrade left.
+ */
 async function snapshotThenUpgrade(more = ''): Promise<void> {
-  db = await createTestDatabase('import_checks');
+  upgraded = await createTestDatabase('import_checks_upgraded');
+  const original = new pg.Client({ connectionString: upgraded.url });
+  await original.connect();
+  try {
+    await original.query(ORIGINAL_SQL.users_db);
+    if (more) await original.query(more);
+    before = await snapshotUsers(original);
+  } finally {
+    await original.end();
+  }
+  await migrateTestDatabase(upgraded.url, MIGRATIONS);
+}
+
+/** A copy of the upgraded database for one test, and a connection to it. */
+async function cloneUpgraded(): Promise<void> {
+  const name = `import_checks_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(
+      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(upgraded.name)}`,
+    );
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(postgresAdminUrl());
+  url.pathname = `/${name}`;
+  db = {
+    name,
+    url: url.toString(),
+    drop: () => dropDatabase(name),
+  };
   client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  await client.query(ORIGINAL_SQL.users_db);
-  if (more) await client.query(more);
-  before = await snapshotUsers(client);
-  await migrateTestDatabase(db.url, MIGRATIONS);
 }
+
+async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+beforeEach(cloneUpgraded);
 
 afterEach(async () => {
   await client.end();
@@ -44,7 +90,8 @@ afterEach(async () => {
 });
 
 describe('the check that no check-in is lost', () => {
-  beforeEach(() => snapshotThenUpgrade());
+  beforeAll(() => snapshotThenUpgrade());
+  afterAll(() => upgraded.drop());
 
   it('counts the original on its own terms, and finds every row after the upgrade', async () => {
     expect(before.checkins).toBe(CHECKINS.length + ORPHAN_ROWS);
@@ -115,7 +162,7 @@ const KEPT_AS_REASON = ['sick', 'business', 'other'];
 const PRE_0008_EVENT = 'riunione-staff-2025-06-09';
 
 describe("the check on the earlier code's status words", () => {
-  beforeEach(() => {
+  beforeAll(() => {
     const table = storedTableName(PRE_0008_EVENT);
     const rows = PRE_0008_STATUSES.map(
       (status, i) =>
@@ -130,6 +177,7 @@ describe("the check on the earlier code's status words", () => {
       INSERT INTO ${table} (user_id, name, surname, "timestamp", status, motivazione)
         VALUES ${rows.join(', ')};`);
   });
+  afterAll(() => upgraded.drop());
 
   it('reads each as the port documents it, and finds every row after the upgrade', async () => {
     const after = await checkUsersAfter(client, before);

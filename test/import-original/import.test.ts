@@ -13,11 +13,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@cloud-backend/shared/dev';
+import type { RunningPostgres } from '@cloud-backend/shared/dev';
 import { postgresAdminUrl } from '@cloud-backend/shared/testing';
-import { stopProcess, type ManagedProcess } from '../../scripts/dev/child-processes.js';
-import { startPostgres } from '../../scripts/dev/postgres-process.js';
-import { loadOrCreateSecrets } from '../../scripts/dev/secrets.js';
-import { readSettings } from '../../scripts/dev/settings.js';
 import {
   devAdminUrl,
   dropLegacy,
@@ -30,6 +27,7 @@ import {
   targetSnapshot,
   writtenReport,
 } from './support/command.js';
+import { startDevPostgres } from './support/dev-postgres.js';
 import {
   ACCOUNTS,
   CONFLICTING_EMAIL,
@@ -50,8 +48,8 @@ let dumps: string;
 let dataDir: string;
 let port: number;
 let originals: OriginalDatabases;
-let server: ManagedProcess | undefined;
-let env: Record<string, string>;
+let server: RunningPostgres | undefined;
+let env: { DEV_DATA_DIR: string; DEV_POSTGRES_PORT: string };
 
 const admin = (database = 'postgres') => devAdminUrl(dataDir, port, database);
 
@@ -64,14 +62,6 @@ function listening(onPort: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** Starts make dev's PostgreSQL on the test's data folder, as make dev does. */
-async function startDevPostgres(): Promise<void> {
-  const settings = readSettings({ DEV_DATA_DIR: dataDir, DEV_POSTGRES_PORT: String(port) });
-  const started = startPostgres(settings, await loadOrCreateSecrets(dataDir));
-  server = started.process;
-  await started.ready;
 }
 
 async function stagingLeft(): Promise<string[]> {
@@ -114,13 +104,15 @@ beforeAll(async () => {
   port = await freePort();
   env = { DEV_DATA_DIR: dataDir, DEV_POSTGRES_PORT: String(port) };
   originals = await createOriginalDatabases(postgresAdminUrl());
-  // An older night too: the newest of each database is the one taken.
-  await writeBackups(originals, dumps, '2025-06-19_02-00-00');
-  await writeBackups(originals, dumps, '2025-06-20_02-00-00');
+  const files = await writeBackups(originals, dumps, '2025-06-20_02-00-00');
+  // An older night too, which only its name tells apart: the newest of each database is the
+  // one taken.
+  for (const file of Object.values(files))
+    await copyFile(file, file.replace('_2025-06-20_', '_2025-06-19_'));
 }, RUN_MS);
 
 afterAll(async () => {
-  if (server) await stopProcess(server, 15_000);
+  await server?.stop();
   await originals.drop();
   await rm(work, { recursive: true, force: true });
 });
@@ -137,7 +129,7 @@ describe('make import-original into make dev', () => {
       expect(result.stdout).toContain('_2025-06-20_02-00-00.sql.gz');
       expect(await listening(port)).toBe(false);
 
-      await startDevPostgres();
+      server = await startDevPostgres(env);
       expectEveryCheckin(await attendanceAfter());
       const [accounts] = await query<{ n: string }>(
         await admin('auth'),

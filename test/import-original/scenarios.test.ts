@@ -26,7 +26,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@cloud-backend/shared/dev';
+import { freePort, type RunningPostgres } from '@cloud-backend/shared/dev';
 import {
   buildOriginalAuthDatabase,
   buildOriginalUserScenario,
@@ -38,18 +38,15 @@ import {
   type OriginalPgDump,
   type OriginalUserVariant,
 } from '@cloud-backend/shared/testing';
-import { stopProcess, type ManagedProcess } from '../../scripts/dev/child-processes.js';
-import { startPostgres } from '../../scripts/dev/postgres-process.js';
-import { loadOrCreateSecrets } from '../../scripts/dev/secrets.js';
-import { readSettings } from '../../scripts/dev/settings.js';
 import { devAdminUrl, importOriginal, query } from './support/command.js';
+import { startDevPostgres } from './support/dev-postgres.js';
 
 const RUN_MS = 300_000;
 const NIGHT = new Date('2025-06-23T02:00:00Z');
 
 let work: string;
-let env: Record<string, string>;
-let server: ManagedProcess | undefined;
+let env: { DEV_DATA_DIR: string; DEV_POSTGRES_PORT: string };
+let server: RunningPostgres | undefined;
 const made: OriginalDatabase[] = [];
 
 beforeAll(async () => {
@@ -60,13 +57,11 @@ beforeAll(async () => {
   await mkdir(dataDir);
   const port = await freePort();
   env = { DEV_DATA_DIR: dataDir, DEV_POSTGRES_PORT: String(port) };
-  const started = startPostgres(readSettings(env), await loadOrCreateSecrets(dataDir));
-  server = started.process;
-  await started.ready;
+  server = await startDevPostgres(env);
 }, RUN_MS);
 
 afterAll(async () => {
-  if (server) await stopProcess(server, 15_000);
+  await server?.stop();
   for (const db of made) await db.drop();
   await rm(work, { recursive: true, force: true });
 });
@@ -140,7 +135,7 @@ describe("make import-original on each generation of the original's databases", 
       expect(result.code, result.stdout + result.stderr).toBe(0);
 
       const port = Number(env.DEV_POSTGRES_PORT);
-      const usersUrl = await devAdminUrl(env.DEV_DATA_DIR ?? '', port, 'users');
+      const usersUrl = await devAdminUrl(env.DEV_DATA_DIR, port, 'users');
       const after = await query<After>(
         usersUrl,
         `SELECT event_id, user_id, status, motivazione,
@@ -166,7 +161,7 @@ describe("make import-original on each generation of the original's databases", 
       expect(missing).toEqual([]);
       expect(scenario.database.checkIns.length).toBeGreaterThan(0);
 
-      const authUrl = await devAdminUrl(env.DEV_DATA_DIR ?? '', port, 'auth');
+      const authUrl = await devAdminUrl(env.DEV_DATA_DIR, port, 'auth');
       const ids = (await query<{ id: number }>(authUrl, 'SELECT id FROM users')).map((r) => r.id);
       for (const account of accounts.accounts) expect(ids).toContain(account.id);
     },

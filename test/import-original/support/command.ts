@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { entryArguments } from '@cloud-backend/shared/testing';
-import { runCommand } from '../../../scripts/import-original/main.js';
 
 const ENTRY = fileURLToPath(new URL('../../../scripts/import-original.ts', import.meta.url));
 const DROP_LEGACY = fileURLToPath(new URL('../../../scripts/drop-legacy.ts', import.meta.url));
@@ -32,6 +31,8 @@ export function importOriginal(env: Record<string, string>): Promise<CommandResu
  * before anything is imported. As for the process, the variables are this process's and these.
  */
 export async function importInProcess(env: Record<string, string>): Promise<CommandResult> {
+  // Loaded on first use: the files that only start processes need none of the command's modules.
+  const { runCommand } = await import('../../../scripts/import-original/main.js');
   let stdout = '';
   let stderr = '';
   const code = await runCommand({ ...process.env, ...env }, undefined, {
