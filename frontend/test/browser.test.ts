@@ -1,6 +1,6 @@
 /**
  * The web app in a real headless Chromium (Debian's, driven by playwright-core) against the
- * real stack: scripts/dev.ts with its embedded PostgreSQL, every service and the gateway. The
+ * real stack: every service and the gateway as make dev runs them, on real PostgreSQL. The
  * built app is served by `vite preview`, which forwards the API paths to the gateway, so the
  * page calls its own origin exactly as behind nginx. Screenshots of every main page land in
  * frontend/test/screenshots/ (git-ignored) for review.
@@ -128,7 +128,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const ended = (stack as Stack | undefined)?.exitCode();
   if (ended !== undefined) {
-    console.error(`make dev ended early (exit ${String(ended)}):\n${stack.output()}`);
+    console.error(`the stack ended early: ${ended}\n${stack.output()}`);
   }
   for (const context of contexts) await context.close().catch(() => undefined);
   // Undefined when beforeAll failed half-way.

@@ -7,7 +7,7 @@ import { REPO_ROOT } from './settings.js';
 /**
  * Builds the web app into outDir (about a second), which the gateway serves at `/`: frontend/dist,
  * or DEV_FRONTEND_DIR (the tests give each stack a folder of its own, so that two stacks never
- * write one dist/ at once, and the browser test serves the very build make dev made).
+ * write one dist/ at once; the browser test builds with this function too and serves that).
  * Resolves with an error message instead of throwing, so a broken build does not keep the
  * API from starting.
  */
