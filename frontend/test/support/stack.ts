@@ -133,27 +133,26 @@ export async function startStack(): Promise<Stack> {
   const suffix = randomBytes(4).toString('hex');
   const secret = () => randomBytes(24).toString('hex');
   const role = (name: string) => ({ role: `${name}_${suffix}`, password: secret() });
-  const specs: DatabaseSpec[] = [
-    { database: `auth_${suffix}`, owner: role('auth_service'), readonly: role('auth_readonly') },
-    { database: `users_${suffix}`, owner: role('user_service'), readonly: role('users_readonly') },
-    { database: `social_logs_${suffix}`, owner: role('social_log_service') },
-  ];
-  const [auth, users, socialLogs] = specs.map((spec) => ({
-    owner: databaseUrl(postgresAdminUrl(), spec.database, spec.owner.role, spec.owner.password),
-    readonly:
-      spec.readonly &&
-      databaseUrl(postgresAdminUrl(), spec.database, spec.readonly.role, spec.readonly.password),
-  })) as [
-    { owner: string; readonly: string },
-    { owner: string; readonly: string },
-    { owner: string },
-  ];
+  const auth = {
+    database: `auth_${suffix}`,
+    owner: role('auth_service'),
+    readonly: role('auth_readonly'),
+  };
+  const users = {
+    database: `users_${suffix}`,
+    owner: role('user_service'),
+    readonly: role('users_readonly'),
+  };
+  const socialLogs = { database: `social_logs_${suffix}`, owner: role('social_log_service') };
+  const specs: DatabaseSpec[] = [auth, users, socialLogs];
+  const url = (database: string, login: { role: string; password: string }) =>
+    databaseUrl(postgresAdminUrl(), database, login.role, login.password);
   const databases: DatabaseUrls = {
-    auth: auth.owner,
-    users: users.owner,
-    socialLogs: socialLogs.owner,
-    authReadonly: auth.readonly,
-    usersReadonly: users.readonly,
+    auth: url(auth.database, auth.owner),
+    users: url(users.database, users.owner),
+    socialLogs: url(socialLogs.database, socialLogs.owner),
+    authReadonly: url(auth.database, auth.readonly),
+    usersReadonly: url(users.database, users.readonly),
   };
   const secrets: ServiceSecrets = { jwtSecret: secret(), internalToken: secret(), admin };
 
