@@ -1,11 +1,11 @@
 /**
  * The web app in a real headless Chromium (Debian's, driven by playwright-core) against the
- * real stack: scripts/dev.ts with its embedded PostgreSQL, every service and the gateway. The
+ * real stack: every service and the gateway as make dev runs them, on real PostgreSQL. The
  * built app is served by `vite preview`, which forwards the API paths to the gateway, so the
  * page calls its own origin exactly as behind nginx. Screenshots of every main page land in
  * frontend/test/screenshots/ (git-ignored) for review.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -26,6 +26,11 @@ const checks: (() => string[])[] = [];
 const temporary: string[] = [];
 
 const stamp = Date.now().toString(36);
+// What the fake camera plays: written by the camera check-in test, before it starts the camera
+// (Chromium reads the file only when a page opens the camera), so one browser serves every test.
+const cameraDir = join(tmpdir(), `cloud-backend-camera-${stamp}`);
+const cameraVideo = join(cameraDir, 'qr.y4m');
+temporary.push(cameraDir);
 const user = {
   email: `ada.${stamp}@example.com`,
   name: 'Ada',
@@ -121,14 +126,21 @@ async function createEvent(name: string, extra: object = {}): Promise<GeneratedE
 }
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  [stack, browser] = await Promise.all([
+    startStack(),
+    launchChromium([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${cameraVideo}`,
+    ]),
+  ]);
   web = await serveApp(stack.gatewayUrl, stack.frontendDir);
 }, 180_000);
 
 afterAll(async () => {
   const ended = (stack as Stack | undefined)?.exitCode();
   if (ended !== undefined) {
-    console.error(`make dev ended early (exit ${String(ended)}):\n${stack.output()}`);
+    console.error(`the stack ended early: ${ended}\n${stack.output()}`);
   }
   for (const context of contexts) await context.close().catch(() => undefined);
   // Undefined when beforeAll failed half-way.
@@ -328,47 +340,35 @@ describe('the web app in Chromium against the real stack', () => {
   it('checks in with the camera (Chromium showing the QR to a fake camera) and with a picture', async () => {
     const byCamera = await createEvent(`Camera ${stamp}`);
     const byPicture = await createEvent(`Picture ${stamp}`);
-    const dir = join(tmpdir(), `cloud-backend-camera-${stamp}`);
-    temporary.push(dir);
-    await rm(dir, { recursive: true, force: true });
-    await import('node:fs/promises').then(({ mkdir }) => mkdir(dir, { recursive: true }));
-    const video = join(dir, 'qr.y4m');
-    await writeQrVideo(video, byCamera.qr_content);
-    const picture = join(dir, 'qr.png');
+    await rm(cameraDir, { recursive: true, force: true });
+    await mkdir(cameraDir, { recursive: true });
+    await writeQrVideo(cameraVideo, byCamera.qr_content);
+    const picture = join(cameraDir, 'qr.png');
     await writeFile(picture, Buffer.from(byPicture.qr_image_base64.split(',')[1] ?? '', 'base64'));
 
-    const cameraBrowser = await launchChromium([
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-    ]);
-    try {
-      const page = await newPage(cameraBrowser, PHONE);
-      await page.context().grantPermissions(['camera'], { origin: web.url });
-      await signIn(page, user.email, user.password);
-      await page.waitForURL(/#\/check-in$/);
+    const page = await newPage(browser, PHONE);
+    await page.context().grantPermissions(['camera'], { origin: web.url });
+    await signIn(page, user.email, user.password);
+    await page.waitForURL(/#\/check-in$/);
 
-      await page.getByRole('button', { name: 'Start the camera' }).click();
-      await seeText(page, 'Checked in:');
-      await seeText(page, byCamera.event_name);
-      // The camera is released once the code is read.
-      expect(
-        await page.evaluate(() => document.querySelector('video')?.srcObject ?? null),
-      ).toBeNull();
-      await screenshot(page, '10-check-in-camera');
+    await page.getByRole('button', { name: 'Start the camera' }).click();
+    await seeText(page, 'Checked in:');
+    await seeText(page, byCamera.event_name);
+    // The camera is released once the code is read.
+    expect(
+      await page.evaluate(() => document.querySelector('video')?.srcObject ?? null),
+    ).toBeNull();
+    await screenshot(page, '10-check-in-camera');
 
-      await page.getByLabel('Or take or choose a picture of the QR code').setInputFiles(picture);
-      await seeText(page, byPicture.event_name);
-      await seeText(page, 'Checked in:');
+    await page.getByLabel('Or take or choose a picture of the QR code').setInputFiles(picture);
+    await seeText(page, byPicture.event_name);
+    await seeText(page, 'Checked in:');
 
-      await nav(page, 'My attendance').click();
-      for (const name of [eventName, byCamera.event_name, byPicture.event_name]) {
-        await page.getByRole('row', { name: new RegExp(name) }).waitFor();
-      }
-      expect(checks.flatMap((check) => check())).toEqual([]);
-    } finally {
-      await cameraBrowser.close();
+    await nav(page, 'My attendance').click();
+    for (const name of [eventName, byCamera.event_name, byPicture.event_name]) {
+      await page.getByRole('row', { name: new RegExp(name) }).waitFor();
     }
+    expect(checks.flatMap((check) => check())).toEqual([]);
   }, 60_000);
 
   it("opens the QR page's check-in URL on a signed-out phone: sign in, then checked in without a tap", async () => {

@@ -46,7 +46,7 @@ async function builtFrom(outDir: string): Promise<string | undefined> {
  * Builds the web app into outDir (about a second of CPU), which the gateway serves at `/`:
  * frontend/dist, or DEV_FRONTEND_DIR (the tests give each stack a folder of its own, so that two
  * stacks never write one dist/ at once, and the browser test serves the very build make dev
- * made). A build whose inputs have not changed since the last one is kept: restarting make dev
+ * made; the browser test builds with this function too and serves that). A build whose inputs have not changed since the last one is kept: restarting make dev
  * then costs no build. Resolves with 'built' or 'unchanged', or with an error message instead
  * of throwing, so a broken build does not keep the API from starting.
  */

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
-import { databaseUrl } from '../../../shared/src/dev/provision.js';
 import { spawnTypeScript, waitForHttp } from '../../../shared/src/testing/processes.js';
-import { loadOrCreateSecrets } from '../../../scripts/dev/secrets.js';
-import { readSettings, serviceEnvironments } from '../../../scripts/dev/settings.js';
+import { serviceEnvironments } from '../../../scripts/dev/settings.js';
 import { freePort, REPO_ROOT, type Stack } from './stack.js';
 
 export interface UserReplica {
@@ -12,34 +10,19 @@ export interface UserReplica {
 }
 
 /**
- * A second user-service beside the one `make dev` started for `stack`: the same database, the
- * same secrets and settings (scripts/dev/settings.ts computes its environment exactly as make
- * dev does for the first), on a port of its own. The gateway knows only the first, so what is
+ * A second user-service beside the stack's first: the same database, the same secrets and
+ * settings (scripts/dev/settings.ts computes its environment exactly as it computed the
+ * first's, as make dev does), on a port of its own. The gateway knows only the first, so what is
  * sent here is what another replica behind a load balancer would receive.
  */
 export async function startUserReplica(stack: Stack): Promise<UserReplica> {
-  const settings = readSettings(stack.env);
-  // The file make dev wrote at its start; complete, so it is read, not rewritten.
-  const secrets = await loadOrCreateSecrets(settings.dataDir);
-  const admin = `postgres://postgres:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${String(settings.postgresPort)}/postgres`;
-  const url = (database: string, role: keyof typeof secrets.roles) =>
-    databaseUrl(admin, database, role, secrets.roles[role]);
   const port = await freePort();
+  const { settings } = stack;
   const environments = serviceEnvironments(
     stack.env,
     { ...settings, ports: { ...settings.ports, 'user-service': port } },
-    {
-      auth: url('auth', 'auth_service'),
-      users: url('users', 'user_service'),
-      socialLogs: url('social_logs', 'social_log_service'),
-      authReadonly: url('auth', 'auth_readonly'),
-      usersReadonly: url('users', 'users_readonly'),
-    },
-    {
-      jwtSecret: settings.jwtSecretOverride ?? secrets.jwtSecret,
-      internalToken: secrets.internalToken,
-      admin: stack.admin,
-    },
+    stack.databases,
+    stack.secrets,
   );
   const replica = spawnTypeScript(
     join(REPO_ROOT, 'user-service/src/server.ts'),
