@@ -95,9 +95,11 @@ export default defineConfig({
   test: {
     globalSetup: ['./shared/src/testing/global-setup.ts'],
     // Most test files spend their time waiting on PostgreSQL, servers and child processes, so
-    // twice as many files as cores run at once, up to 8 (Vitest's default is one fewer than the
-    // cores: a single file at a time on two).
-    maxWorkers: Math.min(2 * availableParallelism(), 8),
+    // one file more than there are cores runs at once, up to 8 (Vitest's default is one fewer
+    // than the cores: a single file at a time on two). Each worker loads the modules of the
+    // projects it runs once (isolate: false): on two cores three workers took less CPU than four
+    // and make test ended sooner (docs/PERFORMANCE.md#test-run).
+    maxWorkers: Math.min(availableParallelism() + 1, 8),
     sequence: { sequencer: LongestFirst },
     projects: [
       ...Object.entries(WORKSPACES).map(([name, dir]) => ({
