@@ -4,13 +4,12 @@
  * legacy.unmapped_rows. Shown on the fixture's original database, upgraded by the real
  * migrations, then with one check-in taken away or altered as a faulty upgrade would.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   migrateTestDatabase,
-  postgresAdminUrl,
+  copyTestDatabase,
   PRE_0008_STATUSES,
   pre0008TableStatements,
   storedTableName,
@@ -51,35 +50,9 @@ async function snapshotThenUpgrade(more = ''): Promise<void> {
 
 /** A copy of the upgraded database for one test, and a connection to it. */
 async function cloneUpgraded(): Promise<void> {
-  const name = `import_checks_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
-  await admin.connect();
-  try {
-    await admin.query(
-      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(upgraded.name)}`,
-    );
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(postgresAdminUrl());
-  url.pathname = `/${name}`;
-  db = {
-    name,
-    url: url.toString(),
-    drop: () => dropDatabase(name),
-  };
+  db = await copyTestDatabase(upgraded, 'import_checks');
   client = new pg.Client({ connectionString: db.url });
   await client.connect();
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
 }
 
 beforeEach(cloneUpgraded);

@@ -13,7 +13,7 @@ import {
   provisionDatabases,
   type DatabaseSpec,
 } from '../../../shared/src/dev/provision.js';
-import { postgresAdminUrl } from '../../../shared/src/testing/database.js';
+import { postgresAdminUrl, withAdmin } from '../../../shared/src/testing/database.js';
 import { entryArguments } from '../../../shared/src/testing/prebuilt.js';
 import { buildFrontend } from '../../../scripts/dev/frontend.js';
 import {
@@ -160,10 +160,8 @@ export async function startStack(): Promise<Stack> {
   let output = '';
   let ended: string | undefined;
   let stopping = false;
-  const dropDatabases = async () => {
-    const client = new pg.Client({ connectionString: postgresAdminUrl() });
-    await client.connect();
-    try {
+  const dropDatabases = () =>
+    withAdmin(async (client) => {
       for (const spec of specs) {
         await client.query(
           `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(spec.database)} WITH (FORCE)`,
@@ -174,10 +172,7 @@ export async function startStack(): Promise<Stack> {
           await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(name)}`);
         }
       }
-    } finally {
-      await client.end();
-    }
-  };
+    });
   const stop = async () => {
     stopping = true;
     await Promise.all(
