@@ -3,7 +3,7 @@
  *
  *   npm run bench:memory      (BENCH_DURATION=15 seconds of load)
  *
- * Each service runs as `make dev` runs it (node --import tsx src/server.ts, NODE_ENV
+ * Each service runs from its sources through tsx (node --import tsx src/server.ts, NODE_ENV
  * production) in its own process: auth-service, user-service, social-log-service,
  * dashboard-api and the gateway, on one PostgreSQL. VmRSS of each process is read from
  * /proc/<pid>/status:

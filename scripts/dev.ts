@@ -9,7 +9,8 @@
  */
 import { readlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { bundleEntryPoints, bundlePath } from './dev/bundles.js';
 import {
   describeExit,
   killGroup,
@@ -26,7 +27,6 @@ import {
   dataPath,
   partialExternalDatabases,
   readSettings,
-  REPO_ROOT,
   devAdmin,
   serviceEnvironments,
   SERVICES,
@@ -160,6 +160,8 @@ async function main(): Promise<void> {
   await mkdir(settings.dataDir, { recursive: true });
   const secrets = await loadOrCreateSecrets(settings.dataDir);
   const jwtSecret = settings.jwtSecretOverride ?? secrets.jwtSecret;
+  await bundleEntryPoints();
+  if (isStopping()) return;
 
   let databases: DatabaseUrls;
   if (settings.externalDatabases) {
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
   for (const service of SERVICES) {
     const managed = launch({
       name: service.name,
-      entry: join(REPO_ROOT, service.dir, 'src', 'server.ts'),
+      entry: bundlePath(service.name),
       env: environments[service.name],
     });
     services.push(managed);

@@ -215,10 +215,10 @@ describe('make dev, in a clone in a folder only its owner can enter (as /root is
 
       const tree = await processTree(dev);
       expect(tree.some((p) => /bin\/postgres -D/.test(p.command))).toBe(true);
+      // Each service runs from the bundle make dev made of its entry point, in the clone.
       for (const name of NAMES) {
-        expect(tree.some((p) => p.command.includes(`${SERVICES[name].dir}/src/server.ts`))).toBe(
-          true,
-        );
+        const bundle = join(clone, 'node_modules', '.cache', 'cloud-backend-dev', `${name}.mjs`);
+        expect(tree.some((p) => p.command.includes(bundle))).toBe(true);
       }
 
       const client = await authDatabase();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { bundlePath } from './bundles.js';
 import { pipeLines, warn } from './output.js';
 import { REPO_ROOT } from './settings.js';
 
@@ -20,7 +21,7 @@ export interface ManagedProcess {
 
 export interface LaunchOptions {
   name: string;
-  /** A TypeScript entry point, run the way npm run dev runs scripts/dev.ts. */
+  /** The bundle of the entry point to run (bundles.ts). */
   entry: string;
   env: NodeJS.ProcessEnv;
   /** Lines of stdout this returns true for are consumed rather than printed. */
@@ -29,17 +30,16 @@ export interface LaunchOptions {
   stdin?: boolean;
 }
 
-const LIFELINE = fileURLToPath(new URL('./exit-with-parent.ts', import.meta.url));
-
 export function describeExit({ code, signal }: ExitStatus): string {
   return signal ? `killed by ${signal}` : `exit code ${String(code)}`;
 }
 
 export function launch(options: LaunchOptions): ManagedProcess {
-  const preload = options.stdin ? [] : ['--import', pathToFileURL(LIFELINE).href];
+  const lifeline = pathToFileURL(bundlePath('exit-with-parent')).href;
+  const preload = options.stdin ? [] : ['--import', lifeline];
   const child = spawn(
     process.execPath,
-    ['--conditions=@cloud-backend/source', '--import', 'tsx', ...preload, options.entry],
+    ['--conditions=@cloud-backend/source', '--enable-source-maps', ...preload, options.entry],
     {
       cwd: REPO_ROOT,
       env: options.env,

@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 // Types only: the orchestrator never runs PostgreSQL itself; postgres.ts does, as its child.
 import type { DatabaseSpec } from '@cloud-backend/shared/dev';
+import { bundlePath } from './bundles.js';
 import { describeExit, launch, type ExitStatus, type ManagedProcess } from './child-processes.js';
 import { READY_PREFIX, type ReadyReport, type StartRequest } from './postgres-protocol.js';
 import type { DevSecrets } from './secrets.js';
 import { dataPath, type DatabaseUrls, type DevSettings } from './settings.js';
-
-const ENTRY = fileURLToPath(new URL('./postgres.ts', import.meta.url));
 
 /** The databases make dev provisions, each owned by its service's role. */
 export function databaseSpecs(secrets: DevSecrets): DatabaseSpec[] {
@@ -31,7 +29,7 @@ export function startPostgres(settings: DevSettings, secrets: DevSecrets): Start
   const reported = new Promise<ReadyReport>((resolve) => (onReady = resolve));
   const managed = launch({
     name: 'postgres',
-    entry: ENTRY,
+    entry: bundlePath('postgres'),
     env: process.env,
     stdin: true,
     // The ready line carries passwords: it is taken out of the output, never printed.

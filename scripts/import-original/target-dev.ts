@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
 import { stopProcess, type ManagedProcess } from '../dev/child-processes.js';
 import { registerNames } from '../dev/output.js';
+import { bundleEntryPoints } from '../dev/bundles.js';
 import { databaseSpecs, startPostgres } from '../dev/postgres-process.js';
 import { loadOrCreateSecrets, SECRETS_FILE } from '../dev/secrets.js';
 import { readSettings, SettingsError } from '../dev/settings.js';
@@ -65,6 +66,9 @@ export async function openDevTarget(env: NodeJS.ProcessEnv): Promise<Target> {
   if ((await probe(adminUrl, where)) === 'down') {
     registerNames(['postgres']);
     log(`make dev's PostgreSQL is not running; starting it on ${where} for the import`);
+    await bundleEntryPoints(['postgres']).catch((err: unknown) => {
+      throw new ImportError((err as Error).message);
+    });
     const postgres = startPostgres(settings, secrets);
     started = postgres.process;
     try {

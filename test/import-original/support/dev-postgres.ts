@@ -4,8 +4,8 @@
  *
  * It is the server make dev runs (the same binaries, data folder, port, superuser password,
  * roles and databases), run from the test's own process: make dev wraps it in a process of its
- * own started through tsx (scripts/dev/postgres.ts), which takes the start request, writes the
- * server's log and relays signals, for about a second of CPU per start. The imports under test
+ * own (scripts/dev/postgres.ts, bundled), which takes the start request, writes the server's log
+ * and relays signals, for about a second of CPU per start. The imports under test
  * still start that wrapper themselves when they find no server running. What the test starts
  * keeps nothing after the test, so, like the test run's own server, it runs without flushing to
  * disk, and its data folder goes when it stops.

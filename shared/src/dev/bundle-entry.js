@@ -1,9 +1,12 @@
 // @ts-check
 /**
- * node shared/src/testing/bundle-entry.js <entry.ts> <out.mjs> [<entry.ts> <out.mjs>]...
+ * node shared/src/dev/bundle-entry.js <entry.ts> <out.mjs> [<entry.ts> <out.mjs>]...
  *
- * Bundles each TypeScript entry point into one ES module for a test run (why: prebuilt.ts).
- * Plain JavaScript, so that running it does not load tsx, the cost it saves.
+ * Bundles each TypeScript entry point into one ES module, so that the process runs plain
+ * JavaScript rather than loading tsx: `make dev` runs its services and its PostgreSQL process
+ * so (scripts/dev/bundles.ts), and a test run the entry points its tests start
+ * (shared/src/testing/prebuilt.ts). Plain JavaScript itself, so that running it does not load
+ * tsx, the cost it saves.
  *
  * The bundle must behave as the sources run through tsx:
  * - our own modules (relative imports and the @cloud-backend/* workspaces, through the
@@ -14,7 +17,7 @@
  * - `import.meta.url` keeps naming the source file it is written in, so that migrations,
  *   package.json files and createRequire() are found as from the sources.
  */
-import { rename, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, rename, readFile, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { basename, dirname } from 'node:path';
 import process from 'node:process';
@@ -87,6 +90,7 @@ const result = await build({
   process.exit(1);
 });
 
+await mkdir([...folders][0] ?? '.', { recursive: true });
 // Several test files may bundle the same entry at once: each writes its own file and renames it
 // into place, so that a process never starts from half a file.
 const maps = result.outputFiles.filter((file) => file.path.endsWith('.map'));
