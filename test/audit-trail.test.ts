@@ -1,8 +1,7 @@
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
 import { freePort } from '@cloud-backend/shared/dev';
 import {
-  createTestDatabase,
-  migrateTestDatabase,
+  createMigratedTestDatabase,
   signTestToken,
   TEST_JWT_SECRET,
   TEST_SIGNING_KEYS_FILE,
@@ -79,13 +78,12 @@ async function authAction(
 
 beforeAll(async () => {
   [authDb, socialDb] = await Promise.all([
-    createTestDatabase('trail_auth'),
-    createTestDatabase('trail_social'),
-  ]);
-  await Promise.all([
-    migrateTestDatabase(authDb.url, new URL('../auth-service/migrations/', import.meta.url)),
-    migrateTestDatabase(
-      socialDb.url,
+    createMigratedTestDatabase(
+      'trail_auth',
+      new URL('../auth-service/migrations/', import.meta.url),
+    ),
+    createMigratedTestDatabase(
+      'trail_social',
       new URL('../social-log-service/migrations/', import.meta.url),
     ),
   ]);

@@ -3,8 +3,7 @@ import pg from 'pg';
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
 import {
   TEST_JWT_SECRET,
-  createTestDatabase,
-  migrateTestDatabase,
+  createMigratedTestDatabase,
   testJwksUrl,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -46,8 +45,7 @@ describe('GET /qr/admin/events/:event_id/live', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('user_live');
-    await migrateTestDatabase(database.url, MIGRATIONS);
+    database = await createMigratedTestDatabase('user_live', MIGRATIONS);
     [first, second] = await Promise.all([replica(), replica()]);
     firstUrl = await first.listen({ host: '127.0.0.1', port: 0 });
     secondUrl = await second.listen({ host: '127.0.0.1', port: 0 });
