@@ -1,7 +1,8 @@
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
 import { freePort } from '@cloud-backend/shared/dev';
 import {
-  createMigratedTestDatabase,
+  createTestDatabase,
+  migrateTestDatabase,
   signTestToken,
   TEST_JWT_SECRET,
   TEST_SIGNING_KEYS_FILE,
@@ -78,12 +79,13 @@ async function authAction(
 
 beforeAll(async () => {
   [authDb, socialDb] = await Promise.all([
-    createMigratedTestDatabase(
-      'trail_auth',
-      new URL('../auth-service/migrations/', import.meta.url),
-    ),
-    createMigratedTestDatabase(
-      'trail_social',
+    createTestDatabase('trail_auth'),
+    createTestDatabase('trail_social'),
+  ]);
+  await Promise.all([
+    migrateTestDatabase(authDb.url, new URL('../auth-service/migrations/', import.meta.url)),
+    migrateTestDatabase(
+      socialDb.url,
       new URL('../social-log-service/migrations/', import.meta.url),
     ),
   ]);

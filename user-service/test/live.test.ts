@@ -3,7 +3,8 @@ import pg from 'pg';
 import { loadConfig, type ServiceApp } from '@cloud-backend/shared';
 import {
   TEST_JWT_SECRET,
-  createMigratedTestDatabase,
+  createTestDatabase,
+  migrateTestDatabase,
   testJwksUrl,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -45,7 +46,8 @@ describe('GET /qr/admin/events/:event_id/live', () => {
   };
 
   beforeAll(async () => {
-    database = await createMigratedTestDatabase('user_live', MIGRATIONS);
+    database = await createTestDatabase('user_live');
+    await migrateTestDatabase(database.url, MIGRATIONS);
     [first, second] = await Promise.all([replica(), replica()]);
     firstUrl = await first.listen({ host: '127.0.0.1', port: 0 });
     secondUrl = await second.listen({ host: '127.0.0.1', port: 0 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { runMigrations } from '../migrations.js';
@@ -59,4 +60,20 @@ export function testDatabaseNamed(name: string): TestDatabase {
 /** Applies a service's migrations to a test database, quietly. */
 export async function migrateTestDatabase(url: string, dir: URL): Promise<void> {
   await runMigrations({ databaseUrl: url, dir, log: pino({ level: 'silent' }) });
+}
+
+/**
+ * An app built on a fresh database of its own (with the service's migrations applied when
+ * `migrations` is given), dropped when the app closes.
+ */
+export async function onTestDatabase<App extends FastifyInstance>(
+  prefix: string,
+  build: (databaseUrl: string) => Promise<App>,
+  migrations?: URL,
+): Promise<App> {
+  const db = await createTestDatabase(prefix);
+  if (migrations) await migrateTestDatabase(db.url, migrations);
+  const app = await build(db.url);
+  app.addHook('onClose', () => db.drop());
+  return app;
 }

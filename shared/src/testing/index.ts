@@ -1,6 +1,5 @@
 export * from './database.js';
 export * from './database-copy.js';
-export * from './migrated-database.js';
 export * from './tokens.js';
 export * from './jwks-url.js';
 export * from './processes.js';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { grantReadOnlyColumns, type ReadOnlyService } from '@cloud-backend/shared';
 import {
-  createMigratedTestDatabase,
+  createTestDatabase,
+  migrateTestDatabase,
   postgresAdminUrl,
   type TestDatabase,
 } from '@cloud-backend/shared/testing';
@@ -65,8 +66,12 @@ async function run(url: string, sql: string): Promise<void> {
 
 export async function createDashboardDatabases(): Promise<DashboardDatabases> {
   const [auth, user] = await Promise.all([
-    createMigratedTestDatabase('dash_auth', AUTH_MIGRATIONS),
-    createMigratedTestDatabase('dash_user', USER_MIGRATIONS),
+    createTestDatabase('dash_auth'),
+    createTestDatabase('dash_user'),
+  ]);
+  await Promise.all([
+    migrateTestDatabase(auth.url, AUTH_MIGRATIONS),
+    migrateTestDatabase(user.url, USER_MIGRATIONS),
   ]);
   const role = `dash_ro_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
