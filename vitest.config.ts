@@ -1,18 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const SOURCE = ['@cloud-backend/source'];
-const WORKSPACES: Record<string, string> = {
-  shared: 'shared',
-  gateway: 'gateway',
-  'auth-service': 'auth-service',
-  'user-service': 'user-service',
-  'social-log-service': 'social-log-service',
-  'dashboard-api': 'monitoring/dashboard-api',
-  frontend: 'frontend',
-};
+// The workspaces whose tests run together in one project (below); the web app's are a project of
+// their own.
+const BACKEND = [
+  'shared',
+  'gateway',
+  'auth-service',
+  'user-service',
+  'social-log-service',
+  'monitoring/dashboard-api',
+];
 
 // Settings every project repeats; projects do not extend the root config, so that the global
 // setup below runs once for the whole run rather than once per project.
@@ -41,11 +42,11 @@ const SLOW = new Set([
 const SLOW_MS = 20_000;
 
 /**
- * Failed files first, then the slow ones, longest first: the duration of the last run where
- * Vitest remembers one, else SLOW. The default order runs project after project, which would
- * leave the slow files of the last project (repository) for the end. The other files follow
- * project by project: a worker of a project that runs without isolation (REUSED below) goes
- * on with the next file only when that file is of the same project, else a new one starts.
+ * Failed files first, then the slow ones, longest first (the duration of the last run where
+ * Vitest remembers one, else SLOW), then the rest. A worker that runs without isolation goes on
+ * with the next file in the queue only when that file is of its project, else it stops and a new
+ * one starts later: so the web app's slow file (its own process anyway) goes first, and the web
+ * app's other files after all of the backend's, so that the backend's workers last the run.
  */
 class LongestFirst extends BaseSequencer {
   override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -54,41 +55,45 @@ class LongestFirst extends BaseSequencer {
       const path = relative(config.root, spec.moduleId);
       const key = `${spec.project.name}:${path}`;
       const last = cache.getFileTestResults(key);
+      const duration = last?.duration ?? (SLOW.has(path) ? 60_000 : 0);
+      const isolated = spec.project.config.isolate;
+      const slow = duration >= SLOW_MS;
       return {
         spec,
         failed: last?.failed === true ? 1 : 0,
-        duration: last?.duration ?? (SLOW.has(path) ? 60_000 : 0),
+        rank: slow ? (isolated ? 0 : 1) : isolated ? 3 : 2,
+        duration,
         size: cache.getFileStats(key)?.size ?? 0,
       };
     });
-    const slow = (file: (typeof keyed)[number]) => (file.duration >= SLOW_MS ? file.duration : 0);
     keyed.sort(
       (a, b) =>
-        b.failed - a.failed ||
-        slow(b) - slow(a) ||
-        a.spec.project.name.localeCompare(b.spec.project.name) ||
-        b.duration - a.duration ||
-        b.size - a.size,
+        b.failed - a.failed || a.rank - b.rank || b.duration - a.duration || b.size - a.size,
     );
     return Promise.resolve(keyed.map(({ spec }) => spec));
   }
 }
 
-// Projects whose test files build their apps in the worker's process, one file after another in
-// one module graph (Vitest's isolate: false) instead of a new process and graph per file:
-// Fastify, pg, TypeBox and the service's modules load once per worker rather than once per
-// file, which took about 40% of these files' CPU. Each file still builds its own apps on its
-// own databases, spies are restored, and the metrics registry is the process's in either case.
-// The repository's tests (below) run that way too; the web app's keep a fresh process per file.
-const REUSED = new Set([
-  'shared',
-  'gateway',
-  'auth-service',
-  'user-service',
-  'social-log-service',
-  'dashboard-api',
-]);
+// Files that need a process of their own. Tracing (shared/src/tracing.ts) instruments Fastify,
+// pg and http when it starts, which works only for modules loaded after that, as in a service's
+// main; and the process has one tracer provider. dashboard-api's integration test has Prometheus
+// scrape services whose /metrics show the whole process's registry, which in a shared worker
+// holds the metrics of every service an earlier file built.
+const OWN_PROCESS = [
+  'gateway/test/tracing.test.ts',
+  'test/ops/observability.test.ts',
+  'monitoring/dashboard-api/test/integration.test.ts',
+];
 
+// The services' and shared/'s test files, and the repository's own (test/: make dev, the
+// switch-over, operations), run in one project without per-file isolation (Vitest's isolate:
+// false): a worker goes on from one file to the next in one module graph instead of a new
+// process and graph per file, so Fastify, pg, TypeBox and the services' modules load once per
+// worker, not once per file. Vitest keeps a worker only for a next file of the same project:
+// as one project per workspace, a run started about 30 workers; as one, a worker per slot
+// (docs/PERFORMANCE.md#test-run). Each file still builds its own apps on its own databases,
+// spies are restored, and the metrics registry is the process's in either case. The web app's
+// tests keep a fresh process per file.
 // One PostgreSQL for the whole run (global setup), one project per workspace, plus the
 // repository's own tests (make dev and friends) under test/.
 export default defineConfig({
@@ -102,24 +107,27 @@ export default defineConfig({
     maxWorkers: Math.min(availableParallelism() + 1, 8),
     sequence: { sequencer: LongestFirst },
     projects: [
-      ...Object.entries(WORKSPACES).map(([name, dir]) => ({
-        ...shared,
-        test: {
-          ...shared.test,
-          name: `@cloud-backend/${name}`,
-          isolate: !REUSED.has(name),
-          dir,
-          include: ['test/**/*.test.ts'],
-        },
-      })),
       {
         ...shared,
         test: {
           ...shared.test,
-          name: 'repository',
+          name: 'backend',
           isolate: false,
-          dir: 'test',
-          include: ['**/*.test.ts'],
+          include: [...BACKEND.map((dir) => `${dir}/test/**/*.test.ts`), 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...OWN_PROCESS],
+        },
+      },
+      {
+        ...shared,
+        test: { ...shared.test, name: 'backend (own process)', include: OWN_PROCESS },
+      },
+      {
+        ...shared,
+        test: {
+          ...shared.test,
+          name: '@cloud-backend/frontend',
+          dir: 'frontend',
+          include: ['test/**/*.test.ts'],
         },
       },
     ],
