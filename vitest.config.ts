@@ -1,19 +1,19 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const SOURCE = ['@cloud-backend/source'];
-// The workspaces whose tests run together in one project (below); the web app's are a project of
-// their own.
-const BACKEND = [
-  'shared',
-  'gateway',
-  'auth-service',
-  'user-service',
-  'social-log-service',
-  'monitoring/dashboard-api',
-];
+// The workspaces whose tests run together in one project (below): every one with a test/ folder
+// but the web app, whose tests are a project of their own.
+const BACKEND = (
+  JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+    workspaces: string[];
+  }
+).workspaces.filter(
+  (dir) => dir !== 'frontend' && existsSync(new URL(`./${dir}/test`, import.meta.url)),
+);
 
 // Settings every project repeats; projects do not extend the root config, so that the global
 // setup below runs once for the whole run rather than once per project.
