@@ -25,9 +25,11 @@ dev: $(STAMP) ## run every service on an embedded PostgreSQL (data in .data/); C
 
 # `make test` runs its stages at the same time, prints each one's output when it ends, with
 # its duration (wall clock and CPU), then all durations together; it fails when any stage
-# failed, once every stage has ended. ESLint, Prettier and tsc run at a lower priority (nice):
-# the tests wait on PostgreSQL, servers and child processes much of the time, and the checks
-# take the CPU the tests leave without slowing a test down.
+# failed, once every stage has ended. Prettier and tsc run at a lower priority (nice): the
+# tests wait on PostgreSQL, servers and child processes much of the time, and these checks take
+# the CPU the tests leave. ESLint does not: at a lower priority it got so little CPU while the
+# tests ran that it went on alone, on one core, for tens of seconds after they ended
+# (docs/PERFORMANCE.md#test-run).
 TEST_STAGES := test-system-tools test-eslint test-prettier test-typecheck test-vitest
 LOW_PRIORITY := nice -n 10
 .PHONY: $(TEST_STAGES)
@@ -51,7 +53,7 @@ test-system-tools:
 	@$(call stage,system tools,bash scripts/system-tools.sh)
 
 test-eslint:
-	@$(call stage,eslint,$(LOW_PRIORITY) npm run --silent lint:eslint)
+	@$(call stage,eslint,npm run --silent lint:eslint)
 
 test-prettier:
 	@$(call stage,prettier,$(LOW_PRIORITY) npm run --silent lint:prettier)
