@@ -24,29 +24,37 @@ const shared = {
 };
 
 // Test files that take tens of seconds (they start make dev, Chromium, or many processes one
-// after another). A fresh clone has no durations from an earlier run; these start first so that
-// the run does not end waiting on one of them.
-const SLOW = new Set([
-  'test/import-original/import.test.ts',
-  'auth-service/test/upgrade.test.ts',
-  'test/services-start.test.ts',
-  'frontend/test/browser.test.ts',
-  'test/dev.test.ts',
-  'test/private-clone.test.ts',
-  'user-service/test/legacy-schema-commands.test.ts',
-  'test/ops/backup.test.ts',
-  'auth-service/test/admin-bootstrap.test.ts',
-]);
+// after another), with about how many each took in a run on two cores. A fresh clone has no
+// durations from an earlier run; with these the longest start first, so that the run does not
+// end waiting on one of them. Stale figures only change the order.
+const EXPECTED_SECONDS: Record<string, number> = {
+  'test/import-original/import.test.ts': 84,
+  'frontend/test/browser.test.ts': 65,
+  'auth-service/test/upgrade.test.ts': 61,
+  'test/dev.test.ts': 43,
+  'test/switch-over/original-variants.test.ts': 38,
+  'test/switch-over/original-stack.test.ts': 37,
+  'test/ops/backup.test.ts': 35,
+  'gateway/test/signing-keys.test.ts': 23,
+  'test/services-start.test.ts': 23,
+  'gateway/test/openapi.test.ts': 22,
+  'test/import-original/scenarios.test.ts': 21,
+  'auth-service/test/admin-bootstrap.test.ts': 19,
+  'monitoring/dashboard-api/test/integration.test.ts': 15,
+  'test/private-clone.test.ts': 15,
+  'user-service/test/legacy-schema-commands.test.ts': 11,
+};
 
 // A file of at least this many milliseconds in the last run starts before the others.
 const SLOW_MS = 20_000;
 
 /**
  * Failed files first, then the slow ones, longest first (the duration of the last run where
- * Vitest remembers one, else SLOW), then the rest. A worker that runs without isolation goes on
- * with the next file in the queue only when that file is of its project, else it stops and a new
- * one starts later: so the web app's slow file (its own process anyway) goes first, and the web
- * app's other files after all of the backend's, so that the backend's workers last the run.
+ * Vitest remembers one, else EXPECTED_SECONDS), then the rest. A worker that runs without
+ * isolation goes on with the next file in the queue only when that file is of its project,
+ * else it stops and a new one starts later: so the web app's slow file (its own process anyway)
+ * goes first, and the web app's other files after all of the backend's, so that the backend's
+ * workers last the run.
  */
 class LongestFirst extends BaseSequencer {
   override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -55,7 +63,7 @@ class LongestFirst extends BaseSequencer {
       const path = relative(config.root, spec.moduleId);
       const key = `${spec.project.name}:${path}`;
       const last = cache.getFileTestResults(key);
-      const duration = last?.duration ?? (SLOW.has(path) ? 60_000 : 0);
+      const duration = last?.duration ?? (EXPECTED_SECONDS[path] ?? 0) * 1000;
       const isolated = spec.project.config.isolate;
       const slow = duration >= SLOW_MS;
       return {
