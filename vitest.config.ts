@@ -98,12 +98,11 @@ const OWN_PROCESS = [
 // false): a worker goes on from one file to the next in one module graph instead of a new
 // process and graph per file, so Fastify, pg, TypeBox and the services' modules load once per
 // worker, not once per file. Vitest keeps a worker only for a next file of the same project:
-// as one project per workspace, a run started about 30 workers; as one, a worker per slot
+// as one project per workspace, a run started 38 workers; as one, 13
 // (docs/PERFORMANCE.md#test-run). Each file still builds its own apps on its own databases,
 // spies are restored, and the metrics registry is the process's in either case. The web app's
-// tests keep a fresh process per file.
-// One PostgreSQL for the whole run (global setup), one project per workspace, plus the
-// repository's own tests (make dev and friends) under test/.
+// tests, and OWN_PROCESS above, keep a fresh process per file. One PostgreSQL serves the whole
+// run (global setup).
 export default defineConfig({
   test: {
     globalSetup: ['./shared/src/testing/global-setup.ts'],
