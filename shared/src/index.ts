@@ -18,3 +18,5 @@ export * from './read-only-grants.js';
 export * from './public-secrets.js';
 export * from './tracing.js';
 export * from './trace-ids.js';
+export * from './rfc3339.js';
+export * from './time-range.js';

@@ -4,7 +4,7 @@ import {
   parseRfc3339,
   toApiTimestamp,
   ZERO_TIME_UTC,
-} from '../src/lib/rfc3339.js';
+} from '@cloud-backend/shared';
 import { characterLength, isStorableText } from '../src/lib/text.js';
 
 describe('parseRfc3339', () => {

@@ -59,8 +59,9 @@ export interface AuthLogFilter {
   email?: string;
   action?: string;
   success?: boolean;
-  from?: Date;
-  to?: Date;
+  /** Canonical UTC timestamps (parseTimeRange), kept as text to keep their microseconds. */
+  from?: string;
+  to?: string;
 }
 
 export interface AuthLogRow {

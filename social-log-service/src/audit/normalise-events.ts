@@ -1,5 +1,4 @@
-import type { AuditEvent } from '@cloud-backend/shared';
-import { parseRfc3339 } from '../lib/rfc3339.js';
+import { type AuditEvent, parseRfc3339 } from '@cloud-backend/shared';
 import { isStorableText } from '../lib/text.js';
 import type { ChainedFields } from './hash-chain.js';
 

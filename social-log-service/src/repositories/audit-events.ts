@@ -1,7 +1,11 @@
-import { withTransaction, type Pool, type PoolClient } from '@cloud-backend/shared';
+import {
+  withTransaction,
+  type Pool,
+  type PoolClient,
+  canonicalUtcSql,
+} from '@cloud-backend/shared';
 import { chainHash, GENESIS_HASH, type ChainedFields } from '../audit/hash-chain.js';
 import type { NormalisedEvent } from '../audit/normalise-events.js';
-import { canonicalUtcSql } from '../lib/rfc3339.js';
 import { WhereClause, type Page } from './where-clause.js';
 
 /** A stored audit event: the hashed fields in canonical form, plus its place in the chain. */

@@ -1,7 +1,6 @@
-import type { Pool } from '@cloud-backend/shared';
+import { type Pool, canonicalUtcSql, toApiTimestamp } from '@cloud-backend/shared';
 import type { Static } from 'typebox';
 import type { SocialLogReply } from '../schemas/social-logs.js';
-import { canonicalUtcSql, toApiTimestamp } from '../lib/rfc3339.js';
 import { WhereClause, type Page } from './where-clause.js';
 
 /** A stored social log as the API returns it (the route's reply schema). */

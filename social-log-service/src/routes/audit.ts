@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { verifyChain } from '../audit/verify-chain.js';
-import { toApiTimestamp } from '../lib/rfc3339.js';
+import { toApiTimestamp, parseTimeRange } from '@cloud-backend/shared';
 import { listAuditEvents, type StoredAuditEvent } from '../repositories/audit-events.js';
 import { AuditEventsQuery, AuditEventsReply, ChainReportReply } from '../schemas/audit.js';
 import { bearerAuth, errorReplies } from '../schemas/common.js';
-import { parseTimeRange } from '../validation/time-range.js';
 
 function toReply(event: StoredAuditEvent) {
   return {

@@ -1,4 +1,4 @@
-import { HttpError, isDatabaseUnavailable } from '@cloud-backend/shared';
+import { HttpError, isDatabaseUnavailable, parseTimeRange } from '@cloud-backend/shared';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBodyParser } from 'fastify';
 import { insertSocialLog, listSocialLogs, type SocialLog } from '../repositories/social-logs.js';
@@ -10,7 +10,6 @@ import {
   SocialLogsReply,
 } from '../schemas/social-logs.js';
 import { INVALID_BODY, parseSocialLogEntry } from '../validation/social-log-entry.js';
-import { parseTimeRange } from '../validation/time-range.js';
 
 // The original read JSON from application/json and from vendor types folded onto it
 // (application/vnd.example+json). Anything else is "Invalid body".

@@ -1,6 +1,5 @@
-import { HttpError, type ErrorBody } from '@cloud-backend/shared';
+import { HttpError, type ErrorBody, parseRfc3339, ZERO_TIME_UTC } from '@cloud-backend/shared';
 import type { Static } from 'typebox';
-import { parseRfc3339, ZERO_TIME_UTC } from '../lib/rfc3339.js';
 import { characterLength, isStorableText } from '../lib/text.js';
 import type { NewSocialLog } from '../repositories/social-logs.js';
 import {

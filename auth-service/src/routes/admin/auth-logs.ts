@@ -1,3 +1,4 @@
+import { parseTimeRange } from '@cloud-backend/shared';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuthDeps } from '../../domain/deps.js';
@@ -84,8 +85,9 @@ export const authLogRoutes: FastifyPluginAsyncTypebox<AuthDeps> = async (app, de
         email: query.email,
         action: query.action,
         success: query.success,
-        from: query.from === undefined ? undefined : new Date(query.from),
-        to: query.to === undefined ? undefined : new Date(query.to),
+        // The date-time format lets through a leap second or year 0000, which PostgreSQL
+        // refuses; parseTimeRange answers those with the same 400 as any invalid query.
+        ...parseTimeRange(query),
       };
       const [stats, rows] = await Promise.all([
         authLogStats(deps.pool, filter),

@@ -1,5 +1,5 @@
-import { HttpError } from '@cloud-backend/shared';
-import { parseRfc3339 } from '../lib/rfc3339.js';
+import { HttpError } from './errors.js';
+import { parseRfc3339 } from './rfc3339.js';
 
 /**
  * The from/to query filters in canonical UTC form. The schema's date-time format lets through
