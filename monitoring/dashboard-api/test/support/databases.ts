@@ -82,6 +82,10 @@ export async function createDashboardDatabases(): Promise<DashboardDatabases> {
   await grantReadOnly(user.url, user.name, 'user-service', role);
   const authAdmin = new pg.Pool({ connectionString: auth.url, max: 2 });
   const userAdmin = new pg.Pool({ connectionString: user.url, max: 2 });
+  // pool.end() resolves before its connections have closed; drop() then removes the database
+  // WITH (FORCE), and a connection still closing receives the server's "terminating
+  // connection", which a pool without a listener would throw as an uncaught error.
+  for (const pool of [authAdmin, userAdmin]) pool.on('error', () => undefined);
   return {
     auth,
     user,
