@@ -5,15 +5,12 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const SOURCE = ['@cloud-backend/source'];
-// The workspaces whose tests run together in one project (below): every one with a test/ folder
-// but the web app, whose tests are a project of their own.
-const BACKEND = (
+// The workspaces whose tests run together in one project (below): every one with a test/ folder.
+const WORKSPACES = (
   JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
     workspaces: string[];
   }
-).workspaces.filter(
-  (dir) => dir !== 'frontend' && existsSync(new URL(`./${dir}/test`, import.meta.url)),
-);
+).workspaces.filter((dir) => existsSync(new URL(`./${dir}/test`, import.meta.url)));
 
 // Settings every project repeats; projects do not extend the root config, so that the global
 // setup below runs once for the whole run rather than once per project.
@@ -52,9 +49,8 @@ const SLOW_MS = 20_000;
  * Failed files first, then the slow ones, longest first (the duration of the last run where
  * Vitest remembers one, else EXPECTED_SECONDS), then the rest. A worker that runs without
  * isolation goes on with the next file in the queue only when that file is of its project,
- * else it stops and a new one starts later: so the web app's slow file (its own process anyway)
- * goes first, and the web app's other files after all of the backend's, so that the backend's
- * workers last the run.
+ * else it stops and a new one starts later: so the files with a process of their own go first
+ * when slow and last otherwise, and the shared workers last the run.
  */
 class LongestFirst extends BaseSequencer {
   override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -93,15 +89,15 @@ const OWN_PROCESS = [
   'monitoring/dashboard-api/test/integration.test.ts',
 ];
 
-// The services' and shared/'s test files, and the repository's own (test/: make dev, the
-// switch-over, operations), run in one project without per-file isolation (Vitest's isolate:
+// Every workspace's test files, the web app's included, and the repository's own (test/: make
+// dev, the switch-over, operations), run in one project without per-file isolation (Vitest's isolate:
 // false): a worker goes on from one file to the next in one module graph instead of a new
 // process and graph per file, so Fastify, pg, TypeBox and the services' modules load once per
 // worker, not once per file. Vitest keeps a worker only for a next file of the same project:
-// as one project per workspace, a run started 38 workers; as one, 13
-// (docs/PERFORMANCE.md#test-run). Each file still builds its own apps on its own databases,
-// spies are restored, and the metrics registry is the process's in either case. The web app's
-// tests, and OWN_PROCESS above, keep a fresh process per file. One PostgreSQL serves the whole
+// as one project per workspace, a run started 38 workers; as one, 13, and fewer once the web
+// app's files joined (docs/PERFORMANCE.md#test-run). Each file still builds its own apps on its
+// own databases, spies are restored, and the metrics registry is the process's in either case.
+// OWN_PROCESS above keeps a fresh process per file. One PostgreSQL serves the whole
 // run (global setup).
 export default defineConfig({
   test: {
@@ -118,24 +114,15 @@ export default defineConfig({
         ...shared,
         test: {
           ...shared.test,
-          name: 'backend',
+          name: 'shared workers',
           isolate: false,
-          include: [...BACKEND.map((dir) => `${dir}/test/**/*.test.ts`), 'test/**/*.test.ts'],
+          include: [...WORKSPACES.map((dir) => `${dir}/test/**/*.test.ts`), 'test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...OWN_PROCESS],
         },
       },
       {
         ...shared,
-        test: { ...shared.test, name: 'backend (own process)', include: OWN_PROCESS },
-      },
-      {
-        ...shared,
-        test: {
-          ...shared.test,
-          name: '@cloud-backend/frontend',
-          dir: 'frontend',
-          include: ['test/**/*.test.ts'],
-        },
+        test: { ...shared.test, name: 'own process', include: OWN_PROCESS },
       },
     ],
   },
