@@ -29,7 +29,8 @@ dev: $(STAMP) ## run every service on an embedded PostgreSQL (data in .data/); C
 # tests wait on PostgreSQL, servers and child processes much of the time, and these checks take
 # the CPU the tests leave. ESLint does not: at a lower priority it got so little CPU while the
 # tests ran that it went on alone, on one core, for tens of seconds after they ended
-# (docs/PERFORMANCE.md#test-run).
+# (docs/PERFORMANCE.md#test-run). `npm run lint:eslint` runs ESLint with V8's garbage collector
+# on its main thread: its helper threads cost about 5 CPU-s more on two cores, for no gain in time.
 TEST_STAGES := test-system-tools test-eslint test-prettier test-typecheck test-vitest
 LOW_PRIORITY := nice -n 10
 .PHONY: $(TEST_STAGES)
