@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 
 export interface MigrationSettings {
@@ -24,17 +25,29 @@ export async function runMigrations(settings: MigrationSettings): Promise<string
     settings.log.info({ dir }, 'no migrations to apply');
     return [];
   }
-  const applied = await runner({
-    databaseUrl: settings.databaseUrl,
-    dir,
-    direction,
-    count: settings.count ?? (direction === 'up' ? Infinity : 1),
-    migrationsTable: 'pgmigrations',
-    checkOrder: true,
-    singleTransaction: true,
-    advisoryLockMode: 'wait',
-    log: (message: string) => settings.log.debug({ migration: true }, message),
-  });
+  // Our own connection rather than a URL: node-pg-migrate does not wait for the connection it
+  // opens to close, so a database dropped or a server stopped right after (a test, an
+  // operator's script) met a connection still open, and its "terminating connection" was an
+  // uncaught error.
+  const client = new pg.Client({ connectionString: settings.databaseUrl });
+  client.on('error', (err) => settings.log.warn({ err }, 'migration connection lost'));
+  await client.connect();
+  let applied: Awaited<ReturnType<typeof runner>>;
+  try {
+    applied = await runner({
+      dbClient: client,
+      dir,
+      direction,
+      count: settings.count ?? (direction === 'up' ? Infinity : 1),
+      migrationsTable: 'pgmigrations',
+      checkOrder: true,
+      singleTransaction: true,
+      advisoryLockMode: 'wait',
+      log: (message: string) => settings.log.debug({ migration: true }, message),
+    });
+  } finally {
+    await client.end();
+  }
   const names = applied.map((migration) => migration.name);
   settings.log.info({ applied: names, direction }, `${names.length} migration(s) applied`);
   return names;
