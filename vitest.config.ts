@@ -102,12 +102,12 @@ const OWN_PROCESS = [
 export default defineConfig({
   test: {
     globalSetup: ['./shared/src/testing/global-setup.ts'],
-    // As many files at once as there are cores, at least two and up to 8 (Vitest's default is
-    // one fewer than the cores: a single file at a time on two). Many files wait on PostgreSQL
-    // and child processes, but ESLint and the type check run beside the tests: on two cores
-    // three workers cost about 75 CPU-s more than two and ended later, four more still
-    // (docs/PERFORMANCE.md#test-run).
-    maxWorkers: Math.max(2, Math.min(availableParallelism(), 8)),
+    // Most test files spend their time waiting on PostgreSQL, servers and child processes, so
+    // one file more than there are cores runs at once, up to 8 (Vitest's default is one fewer
+    // than the cores: a single file at a time on two). Each worker loads the modules of the
+    // projects it runs once (isolate: false): on two cores three workers took less CPU than four
+    // and make test ended sooner (docs/PERFORMANCE.md#test-run).
+    maxWorkers: Math.min(availableParallelism() + 1, 8),
     sequence: { sequencer: LongestFirst },
     projects: [
       {
