@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalUtcSql,
-  parseRfc3339,
-  toApiTimestamp,
-  ZERO_TIME_UTC,
-} from '@cloud-backend/shared';
-import { characterLength, isStorableText } from '../src/lib/text.js';
+import { canonicalUtcSql, parseRfc3339, toApiTimestamp, ZERO_TIME_UTC } from '../src/index.js';
 
 describe('parseRfc3339', () => {
   it.each([
@@ -73,20 +67,4 @@ it('formats a column in SQL as the canonical UTC form', () => {
   expect(canonicalUtcSql('occurred_at')).toBe(
     `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
   );
-});
-
-describe('text checks', () => {
-  it('counts characters as PostgreSQL does, not UTF-16 units', () => {
-    expect(characterLength('abc')).toBe(3);
-    expect(characterLength('😀😀')).toBe(2);
-    expect(characterLength('é')).toBe(1);
-  });
-
-  it('refuses U+0000 and unpaired surrogates, and nothing else', () => {
-    expect(isStorableText('plain, ünïcödé, 😀, \t\n')).toBe(true);
-    expect(isStorableText('a\u0000b')).toBe(false);
-    expect(isStorableText('\ud83d')).toBe(false);
-    expect(isStorableText('x\ude00')).toBe(false);
-    expect(isStorableText('\ude00\ud83d')).toBe(false);
-  });
 });
