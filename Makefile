@@ -27,11 +27,11 @@ dev: $(STAMP) ## run every service on an embedded PostgreSQL (data in .data/); C
 # its duration (wall clock and CPU), then all durations together; it fails when any stage
 # failed, once every stage has ended. Prettier and tsc run at a lower priority (nice): the
 # tests wait on PostgreSQL, servers and child processes much of the time, and these checks take
-# the CPU the tests leave. ESLint does not: at a lower priority it got so little CPU while the
-# tests ran that it went on alone, on one core, for tens of seconds after they ended
-# (docs/PERFORMANCE.md#test-run). `npm run lint:eslint` runs ESLint with V8's garbage collector
-# on its main thread: its helper threads cost about 5 CPU-s more on two cores, for no gain in time.
-TEST_STAGES := test-system-tools test-eslint test-prettier test-typecheck test-vitest
+# the CPU the tests leave. The lint is two stages: ESLint for the rules that read the syntax
+# alone, and Oxlint (tsgolint, TypeScript 7) for typescript-eslint's type-aware rules, one
+# thread each (.oxlintrc.json; docs/PERFORMANCE.md#test-run). `npm run lint:eslint` runs ESLint
+# with V8's garbage collector on its main thread: its helper threads cost CPU for no gain.
+TEST_STAGES := test-system-tools test-eslint test-lint-types test-prettier test-typecheck test-vitest
 LOW_PRIORITY := nice -n 10
 .PHONY: $(TEST_STAGES)
 
@@ -56,6 +56,9 @@ test-system-tools:
 test-eslint:
 	@$(call stage,eslint,npm run --silent lint:eslint)
 
+test-lint-types:
+	@$(call stage,type-aware lint,npm run --silent lint:types)
+
 test-prettier:
 	@$(call stage,prettier,$(LOW_PRIORITY) npm run --silent lint:prettier)
 
@@ -68,7 +71,7 @@ test-typecheck:
 test-vitest: test-system-tools
 	@$(call stage,vitest,env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL npx vitest run)
 
-lint: $(STAMP) ## ESLint and Prettier's check
+lint: $(STAMP) ## ESLint, the type-aware rules (Oxlint) and Prettier's check
 	npm run lint
 
 typecheck: $(STAMP) ## tsc --noEmit over every workspace (tsconfig.check.json, then frontend)

@@ -3,6 +3,12 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// ESLint runs the rules that read the syntax alone: ESLint's recommended set and
+// typescript-eslint's strict set. The type-aware half of typescript-eslint's strictTypeChecked
+// runs in Oxlint with tsgolint, on TypeScript 7 (.oxlintrc.json, `npm run lint:types`): the same
+// rules with the same options at about a quarter of the CPU, and ESLint then builds no
+// TypeScript program at all (docs/PERFORMANCE.md#test-run). Disable comments for a type-aware
+// rule are Oxlint's (`// oxlint-disable-next-line typescript/…`).
 export default tseslint.config(
   {
     ignores: [
@@ -14,26 +20,6 @@ export default tseslint.config(
     ],
   },
   eslint.configs.recommended,
-  tseslint.configs.strictTypeChecked,
-  {
-    languageOptions: {
-      // Two TypeScript programs for the whole repository (tsconfig.check.json, and the web app's
-      // own settings) rather than one per workspace: the same files and compiler options, with
-      // shared/ and the services read once instead of up to eight times (half the time and
-      // memory). A new folder of TypeScript files goes into tsconfig.check.json's "include".
-      parserOptions: {
-        project: ['./tsconfig.check.json', './frontend/tsconfig.json'],
-        tsconfigRootDir: import.meta.dirname,
-      },
-    },
-    rules: {
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      // Fastify's reply.send() returns the reply; returning it from async handlers is the idiom.
-      '@typescript-eslint/no-confusing-void-expression': 'off',
-      // Fastify plugins and handlers are async by contract, with or without an await inside.
-      '@typescript-eslint/require-await': 'off',
-    },
-  },
-  { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  tseslint.configs.strict,
   prettier,
 );

@@ -37,12 +37,15 @@ const env = () => ({
 async function storedHash(email: string): Promise<string> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  const { rows } = await client
-    .query<{ password: string; role: string }>(
+  let rows: { password: string; role: string }[];
+  try {
+    ({ rows } = await client.query<{ password: string; role: string }>(
       'SELECT password, role FROM users WHERE email = $1',
       [email],
-    )
-    .finally(() => client.end());
+    ));
+  } finally {
+    await client.end();
+  }
   const [row] = rows;
   expect(row?.role).toBe('admin');
   return row?.password ?? '';

@@ -87,7 +87,7 @@ async function seeText(page: Page, text: string | RegExp): Promise<void> {
 }
 
 /** Straight to the API, as a script would: used to set up what the test is not about. */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the JSON the caller expects
+// oxlint-disable-next-line typescript/no-unnecessary-type-parameters -- the JSON the caller expects
 async function apiCall<T>(
   method: string,
   path: string,

@@ -66,9 +66,11 @@ describe('user sync with the auth database', () => {
     await authDb.drop();
     const admin = new pg.Client({ connectionString: postgresAdminUrl() });
     await admin.connect();
-    await admin
-      .query(`DROP ROLE IF EXISTS user_sync_reader_${authDb.name}`)
-      .finally(() => admin.end());
+    try {
+      await admin.query(`DROP ROLE IF EXISTS user_sync_reader_${authDb.name}`);
+    } finally {
+      await admin.end();
+    }
   });
 
   it("fills in what the token lacks from auth's database on first sight", async () => {

@@ -7,7 +7,7 @@ export interface Answer {
   headers: IncomingHttpHeaders;
   text: string;
   /** The body parsed, typed as the caller says (as light-my-request's json<T>()). */
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+  // oxlint-disable-next-line typescript/no-unnecessary-type-parameters
   json<T = Record<string, unknown>>(): T;
   /** Milliseconds from sending to the end of the answer. */
   elapsed: number;
@@ -50,7 +50,7 @@ export function send(baseUrl: string, options: Send): Promise<Answer> {
             status: response.statusCode ?? 0,
             headers: response.headers,
             text,
-            // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+            // oxlint-disable-next-line typescript/no-unnecessary-type-parameters
             json: <T>() => JSON.parse(text) as T,
             elapsed: performance.now() - started,
           });

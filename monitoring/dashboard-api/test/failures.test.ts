@@ -221,7 +221,11 @@ describe('a source that is down never fails a route', () => {
       await dbs.drop();
       const admin = new pg.Client({ connectionString: postgresAdminUrl() });
       await admin.connect();
-      await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+      try {
+        await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      } finally {
+        await admin.end();
+      }
     });
 
     it('reports the refusal as the reason, and still answers what it can', async () => {
