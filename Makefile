@@ -25,13 +25,14 @@ dev: $(STAMP) ## run every service on an embedded PostgreSQL (data in .data/); C
 
 # `make test` runs its stages at the same time, prints each one's output when it ends, with
 # its duration (wall clock and CPU), then all durations together; it fails when any stage
-# failed, once every stage has ended. Prettier and tsc run at a lower priority (nice): the
-# tests wait on PostgreSQL, servers and child processes much of the time, and these checks take
-# the CPU the tests leave. The lint is two stages: ESLint for the rules that read the syntax
-# alone, and Oxlint (tsgolint, TypeScript 7) for typescript-eslint's type-aware rules, one
-# thread each (.oxlintrc.json; docs/PERFORMANCE.md#test-run). `npm run lint:eslint` runs ESLint
-# with V8's garbage collector on its main thread: its helper threads cost CPU for no gain.
-TEST_STAGES := test-system-tools test-eslint test-lint-types test-prettier test-typecheck test-vitest
+# failed, once every stage has ended. tsc runs at a lower priority (nice): the tests wait on
+# PostgreSQL, servers and child processes much of the time, and it takes the CPU they leave.
+# The lint is two stages: ESLint for the rules that read the syntax alone, and Oxlint
+# (tsgolint, TypeScript 7) for typescript-eslint's type-aware rules, on one thread each
+# (.oxlintrc.json); the format check is oxfmt's (.oxfmtrc.json), Prettier's style in well under
+# a second (docs/PERFORMANCE.md#test-run). `npm run lint:eslint` runs ESLint with V8's garbage
+# collector on its main thread: its helper threads cost CPU for no gain.
+TEST_STAGES := test-system-tools test-eslint test-lint-types test-format test-typecheck test-vitest
 LOW_PRIORITY := nice -n 10
 .PHONY: $(TEST_STAGES)
 
@@ -59,8 +60,8 @@ test-eslint:
 test-lint-types:
 	@$(call stage,type-aware lint,npm run --silent lint:types)
 
-test-prettier:
-	@$(call stage,prettier,$(LOW_PRIORITY) npm run --silent lint:prettier)
+test-format:
+	@$(call stage,format check,npm run --silent lint:format)
 
 test-typecheck:
 	@$(call stage,typecheck,$(LOW_PRIORITY) npm run --silent typecheck)
@@ -71,13 +72,13 @@ test-typecheck:
 test-vitest: test-system-tools
 	@$(call stage,vitest,env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL npx vitest run)
 
-lint: $(STAMP) ## ESLint, the type-aware rules (Oxlint) and Prettier's check
+lint: $(STAMP) ## ESLint, the type-aware rules (Oxlint) and the format check (oxfmt)
 	npm run lint
 
 typecheck: $(STAMP) ## tsc --noEmit over every workspace (tsconfig.check.json, then frontend)
 	npm run typecheck
 
-format: $(STAMP) ## rewrite files with Prettier
+format: $(STAMP) ## rewrite files in the project's style (oxfmt, .oxfmtrc.json)
 	npm run format
 
 build: $(STAMP) ## compile every workspace to dist/

@@ -11,7 +11,9 @@ import { createSecureContext, type ConnectionOptions } from 'node:tls';
  * - once: every scan sent at the same moment.
  */
 export type Arrival =
-  { kind: 'open'; seconds: number } | { kind: 'clients'; clients: number } | { kind: 'once' };
+  | { kind: 'open'; seconds: number }
+  | { kind: 'clients'; clients: number }
+  | { kind: 'once' };
 
 export function describeArrival(arrival: Arrival, users: number): string {
   switch (arrival.kind) {

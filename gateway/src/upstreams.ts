@@ -6,7 +6,11 @@ import type { Config } from './config.js';
  * (docs/compatibility.md#metric-names).
  */
 export type UpstreamName =
-  'auth-service' | 'user-service' | 'social-log-service' | 'dashboard-api' | 'prometheus-service';
+  | 'auth-service'
+  | 'user-service'
+  | 'social-log-service'
+  | 'dashboard-api'
+  | 'prometheus-service';
 
 export interface Upstream {
   name: UpstreamName;

@@ -83,7 +83,8 @@ describe(`the Docker stack (compose project ${PROJECT})`, () => {
       .flatMap(
         (line) =>
           JSON.parse(line) as
-            { Service: string; Health: string } | { Service: string; Health: string }[],
+            | { Service: string; Health: string }
+            | { Service: string; Health: string }[],
       );
     expect(rows.map((row) => row.Service).sort()).toEqual([...SERVICES].sort());
     for (const row of rows) expect(row.Health, row.Service).toBe('healthy');
