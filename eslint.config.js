@@ -5,10 +5,10 @@ import tseslint from 'typescript-eslint';
 
 // ESLint runs the rules that read the syntax alone: ESLint's recommended set and
 // typescript-eslint's strict set. The type-aware half of typescript-eslint's strictTypeChecked
-// runs in Oxlint with tsgolint, on TypeScript 7 (.oxlintrc.json, `npm run lint:types`): the same
-// rules with the same options at about a quarter of the CPU, and ESLint then builds no
-// TypeScript program at all (docs/PERFORMANCE.md#test-run). Disable comments for a type-aware
-// rule are Oxlint's (`// oxlint-disable-next-line typescript/…`).
+// runs in Oxlint with tsgolint, on TypeScript 7 (.oxlintrc.json, `npm run lint:types`): the
+// same rules with the same options, the two tools together at about a third of the CPU, and
+// ESLint builds no TypeScript program at all (docs/PERFORMANCE.md#test-run). Disable comments
+// for a type-aware rule are Oxlint's (`// oxlint-disable-next-line typescript/…`).
 export default tseslint.config(
   {
     ignores: [
